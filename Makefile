@@ -1,0 +1,49 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Each installs what it needs: Debian packages (when missing and allowed) and
+# a virtual environment with the pinned dependencies (constraints.txt).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):/usr/sbin:$(PATH)
+
+.PHONY: demo test lint typecheck pytest bench screenshots system-deps-test system-deps-demo venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip==26.3
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[kiosk,hub,dev]'
+	touch $(STAMP)
+
+system-deps-test:
+	scripts/system-deps.sh test
+
+system-deps-demo:
+	scripts/system-deps.sh demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) system-deps-test
+	xvfb-run -a -s "-screen 0 1280x1024x24" $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: system-deps-test $(STAMP) lint typecheck pytest
+
+demo: system-deps-demo $(STAMP)
+	$(BIN)/python -m hub demo
+
+bench: system-deps-test $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+screenshots: system-deps-test $(STAMP)
+	$(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

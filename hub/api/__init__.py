@@ -1,0 +1,1 @@
+"""The JSON API for scripts and tools (bearer tokens), described by OpenAPI."""

@@ -1,0 +1,5 @@
+"""JSON API routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1")

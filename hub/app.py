@@ -1,0 +1,80 @@
+"""The hub's composition root: builds the ASGI app and its background services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Engine
+
+from hub import __version__
+from hub.commands import CommandSender
+from hub.config import HubConfig
+from hub.metrics import Metrics
+from hub.services import Services
+from hub.store import connect, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    config: HubConfig, *, engine: Engine | None = None, background: bool = True
+) -> FastAPI:
+    """The hub application.
+
+    With `background=False` no broker, ingest or alert loop starts: the pages and
+    the API work on the database alone (commands then fail as `broker unreachable`).
+    """
+    engine = engine or connect(config.db_url)
+    migrate(engine)
+    metrics = Metrics()
+    services = Services(
+        config=config,
+        engine=engine,
+        metrics=metrics,
+        commands=CommandSender(engine, None, config.commands.default_ttl_s),
+        state_dir=config.state_dir,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = None
+        if background:
+            from hub.runtime import Runtime
+
+            runner = Runtime(services)
+            await runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                await runner.stop()
+
+    app = FastAPI(
+        title="Gaïa hub",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+
+    from hub.api.routes import router as api_router
+    from hub.web.routes import router as web_router
+
+    app.include_router(api_router)
+    app.include_router(web_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

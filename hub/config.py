@@ -1,0 +1,116 @@
+"""hub.toml: every setting has an embedded default, so an empty file runs a demo hub."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class ConfigError(Exception):
+    """hub.toml cannot be read or is invalid; the message says where."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HttpConfig(_Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    # Origins allowed on state-changing requests and WebSockets, besides the
+    # request's own host. Example: ["https://hub.gaia.example"].
+    allowed_origins: list[str] = Field(default_factory=list)
+    # Set when served over HTTPS (directly or behind a proxy): cookies get `Secure`.
+    secure_cookies: bool = False
+    session_hours: Annotated[float, Field(gt=0)] = 12
+
+
+class DbConfig(_Section):
+    url: str = ""  # empty: sqlite file under state_dir
+
+
+class MqttConfig(_Section):
+    # Absent or empty: the hub starts and supervises a private Mosquitto on loopback.
+    url: str = ""
+    username: str = "gaia-hub"
+    password: str = ""
+    client_id: str = "gaia-hub"
+    # Several replicas set the same group to split the stream (MQTT shared subscription).
+    share_group: str = ""
+    keepalive: Annotated[int, Field(ge=5, le=600)] = 30
+    ca_file: str = ""
+
+
+class BrokerConfig(_Section):
+    """The managed broker, used when [mqtt] url is empty."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 18830  # 0: any free port
+    executable: str = "mosquitto"
+
+
+class IngestConfig(_Section):
+    batch_size: Annotated[int, Field(ge=1, le=20000)] = 1000
+    max_delay_ms: Annotated[int, Field(ge=1, le=5000)] = 50
+
+
+class AlertsConfig(_Section):
+    offline_after_s: Annotated[float, Field(gt=0)] = 120
+    disk_used_pct: Annotated[float, Field(gt=0, le=100)] = 90
+    cpu_temp_c: float = 80
+    evaluate_every_s: Annotated[float, Field(gt=0)] = 5
+    webhook_url: str = ""
+    webhook_timeout_s: Annotated[float, Field(gt=0)] = 5
+
+
+class RetentionConfig(_Section):
+    health_days: Annotated[float, Field(gt=0)] = 8
+    events_days: Annotated[float, Field(gt=0)] = 800
+
+
+class CommandsConfig(_Section):
+    default_ttl_s: Annotated[int, Field(ge=5, le=7 * 86400)] = 600
+
+
+class HubConfig(_Section):
+    """The whole hub configuration."""
+
+    state_dir: Path = Path("var/hub")
+    http: HttpConfig = Field(default_factory=HttpConfig)
+    db: DbConfig = Field(default_factory=DbConfig)
+    mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    broker: BrokerConfig = Field(default_factory=BrokerConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    commands: CommandsConfig = Field(default_factory=CommandsConfig)
+
+    @property
+    def db_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the state directory."""
+        return self.db.url or f"sqlite:///{self.state_dir / 'hub.db'}"
+
+    @property
+    def managed_broker(self) -> bool:
+        """True when the hub runs its own Mosquitto."""
+        return not self.mqtt.url
+
+
+def load_config(path: str | Path | None) -> HubConfig:
+    """Read hub.toml; None or a missing default file gives the embedded defaults."""
+    if path is None:
+        return HubConfig()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    try:
+        return HubConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

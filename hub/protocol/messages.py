@@ -1,0 +1,238 @@
+"""Versioned, strictly validated payloads of the MQTT channels.
+
+Every payload is a JSON object with the schema version `v`, a unique `id` and
+a UTC timestamp `ts`. Unknown fields are refused (a payload naming a kiosk is
+refused: the topic says who speaks). Telemetry carries no personal data: free
+text is limited to short machine codes, except a `show-message` command's
+text, which goes from ops staff to the kiosk screen.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from hub.protocol.topics import Channel
+
+SCHEMA_VERSION = 1
+MAX_PAYLOAD_BYTES = 16 * 1024
+"""No legitimate message comes near this; anything larger is refused unread."""
+
+MessageId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+def new_id() -> str:
+    """A fresh message id (UUID4, hex)."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class ProtocolError(ValueError):
+    """A payload that is not a valid message; `reason` is a short metric label."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class Message(BaseModel):
+    """Fields every payload has."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: Literal[1] = SCHEMA_VERSION
+    id: MessageId = Field(default_factory=new_id)
+    ts: AwareDatetime = Field(default_factory=utcnow)
+
+    @field_validator("ts")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+
+class Status(Message):
+    """Retained presence: `online` as birth, `offline` as the last will."""
+
+    state: Literal["online", "offline"]
+    app_version: Annotated[str, Field(max_length=32)] | None = None
+
+
+class DeviceState(StrEnum):
+    """What the UI knows of one device."""
+
+    OK = "ok"
+    PAPER_LOW = "paper-low"
+    PAPER_OUT = "paper-out"
+    OFFLINE = "offline"  # configured but not answering (unplugged)
+    ABSENT = "absent"  # not configured on this kiosk
+    ERROR = "error"
+    UNKNOWN = "unknown"  # the UI did not say (for instance: the UI is down)
+
+
+class Devices(BaseModel):
+    """Device states reported by the UI process."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    printer: DeviceState = DeviceState.UNKNOWN
+    camera: DeviceState = DeviceState.UNKNOWN
+    microphone: DeviceState = DeviceState.UNKNOWN
+    scanner: DeviceState = DeviceState.UNKNOWN
+    panel: DeviceState = DeviceState.UNKNOWN
+
+
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class Health(Message):
+    """Periodic health report of a kiosk (agent and, through it, the UI)."""
+
+    uptime_s: Annotated[float, Field(ge=0)]
+    load1: Annotated[float, Field(ge=0)]
+    cpu_temp_c: Annotated[float, Field(ge=-50, le=150)] | None = None
+    mem_used_pct: Percent
+    disk_used_pct: Percent
+    app_version: Annotated[str, Field(max_length=32)]
+    net_iface: Annotated[str, Field(max_length=32)] | None = None
+    ui: Literal["up", "down"]
+    devices: Devices = Field(default_factory=Devices)
+    outbox_pending: Annotated[int, Field(ge=0)] = 0
+    outbox_dropped_total: Annotated[int, Field(ge=0)] = 0
+    outbox_dropped_recent: Annotated[int, Field(ge=0)] = 0
+
+
+class EventType(StrEnum):
+    """Usage events; together they make the funders' usage report."""
+
+    SESSION_STARTED = "session.started"
+    IDENTIFIED = "identified"  # detail: code | qr | first-visit
+    TOPIC_CHOSEN = "topic.chosen"
+    CALL_REQUESTED = "call.requested"
+    CALL_ANSWERED = "call.answered"  # value: seconds waited
+    CALL_MISSED = "call.missed"  # value: seconds waited
+    CALL_ENDED = "call.ended"  # value: call length in seconds
+    CALL_QUALITY = "call.quality"  # detail: good | fair | poor
+    CALLBACK_REQUESTED = "callback.requested"
+    SLIP_PRINTED = "slip.printed"
+    SURVEY = "survey"  # value: 1 (unhappy) .. 3 (happy)
+    SESSION_ENDED = "session.ended"  # detail: reason, value: seconds
+    ERROR = "error"  # detail: error code
+
+
+class Event(Message):
+    """One usage event. `session` is a random per-session id, never a person's."""
+
+    type: EventType
+    session: MessageId | None = None
+    topic: Code | None = None
+    value: Annotated[float, Field(ge=0, le=1e7)] | None = None
+    detail: Code | None = None
+
+
+class CommandName(StrEnum):
+    """Remote commands ops staff can send to a kiosk."""
+
+    RESTART_UI = "restart-ui"
+    REBOOT = "reboot"
+    RELOAD_CONFIG = "reload-config"
+    PRINT_TEST = "print-test"
+    SHOW_MESSAGE = "show-message"
+
+
+class Command(Message):
+    """A command from the hub; refused by the kiosk after `expires`."""
+
+    name: CommandName
+    expires: AwareDatetime
+    args: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=280)]] = Field(
+        default_factory=dict, max_length=8
+    )
+
+    def expired(self, now: datetime | None = None) -> bool:
+        """True once the command may no longer be executed."""
+        return (now or utcnow()) >= self.expires
+
+
+class AckResult(StrEnum):
+    """The outcome of a command on the kiosk."""
+
+    OK = "ok"
+    FAILED = "failed"
+    REJECTED = "rejected"  # invalid for this kiosk
+    EXPIRED = "expired"
+    DUPLICATE = "duplicate"  # already executed once; not run again
+    UI_UNAVAILABLE = "ui-unavailable"
+
+
+class Ack(Message):
+    """A kiosk's answer to a command."""
+
+    command_id: MessageId
+    result: AckResult
+    detail: Annotated[str, Field(max_length=200)] | None = None
+
+
+MODELS: dict[Channel, type[Message]] = {
+    Channel.STATUS: Status,
+    Channel.HEALTH: Health,
+    Channel.EVENTS: Event,
+    Channel.COMMANDS: Command,
+    Channel.ACKS: Ack,
+}
+
+
+def encode(message: Message) -> bytes:
+    """Serialize a message to its JSON payload."""
+    return message.model_dump_json(exclude_none=True).encode()
+
+
+def decode(channel: Channel, payload: bytes) -> Any:
+    """Parse and validate a payload for `channel`.
+
+    Raises ProtocolError with reason `empty`, `too-large`, `not-utf8`,
+    `not-json`, `version` or `invalid`; never anything else.
+    """
+    if not payload:
+        raise ProtocolError("empty")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise ProtocolError("too-large", f"{len(payload)} bytes")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError("not-utf8", str(exc)) from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError("not-json", str(exc)) from None
+    if not isinstance(raw, dict):
+        raise ProtocolError("invalid", "payload is not a JSON object")
+    if raw.get("v") != SCHEMA_VERSION:
+        raise ProtocolError("version", f"unsupported schema version {raw.get('v')!r}")
+    try:
+        return MODELS[channel].model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise ProtocolError("invalid", _short(exc)) from None
+
+
+def _short(exc: ValidationError) -> str:
+    """A one-line summary of a validation error (no input values: they may be anything)."""
+    parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]]
+    return "; ".join(parts)

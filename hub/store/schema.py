@@ -1,0 +1,193 @@
+"""Table definitions (SQLAlchemy Core). Alembic migrations mirror this file."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+    true,
+)
+
+metadata = MetaData()
+
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("site", String(120), nullable=False, server_default=""),
+    Column("territory", String(80), nullable=False, server_default=""),
+    # False for a kiosk id seen on a topic but never registered: shown, never trusted.
+    Column("registered", Boolean, nullable=False, server_default=true()),
+    Column("token_hash", String(64), unique=True),
+    Column("mqtt_hash", String(200)),
+    Column("registered_at", Float),
+    Column("online", Boolean, nullable=False, server_default=false()),
+    Column("status_since", Float),
+    Column("last_seen", Float),
+    Column("last_health_at", Float),
+    Column("app_version", String(32)),
+    Column("cpu_temp_c", Float),
+    Column("disk_used_pct", Float),
+    Column("printer", String(16)),
+    Column("ui", String(8)),
+    Column("outbox_dropped_recent", Integer),
+    Column("health_json", Text),
+)
+Index("ix_kiosks_territory", kiosks.c.territory)
+
+health = Table(
+    "health",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("cpu_temp_c", Float),
+    Column("load1", Float),
+    Column("mem_used_pct", Float),
+    Column("disk_used_pct", Float),
+    Column("printer", String(16)),
+    Column("ui", String(8)),
+    Column("outbox_pending", Integer),
+)
+Index("ix_health_kiosk_ts", health.c.kiosk_id, health.c.ts)
+Index("ix_health_ts", health.c.ts)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("session", String(64)),
+    Column("topic", String(40)),
+    Column("value", Float),
+    Column("detail", String(40)),
+)
+Index("ix_events_ts", events.c.ts)
+Index("ix_events_kiosk_ts", events.c.kiosk_id, events.c.ts)
+
+commands = Table(
+    "commands",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kiosk_id", String(64), ForeignKey("kiosks.id"), nullable=False),
+    Column("name", String(32), nullable=False),
+    Column("args_json", Text, nullable=False, server_default="{}"),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("created_by", String(120), nullable=False),
+    # sent -> acked | failed | expired
+    Column("status", String(16), nullable=False, server_default="sent"),
+    Column("acked_at", Float),
+    Column("result", String(24)),
+    Column("detail", String(200)),
+)
+Index("ix_commands_kiosk_created", commands.c.kiosk_id, commands.c.created_at)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("detail", String(200), nullable=False, server_default=""),
+    Column("opened_at", Float, nullable=False),
+    Column("closed_at", Float),
+)
+# One open alert per kiosk and kind, even with several hub replicas evaluating.
+Index(
+    "ux_alerts_open",
+    alerts.c.kiosk_id,
+    alerts.c.kind,
+    unique=True,
+    sqlite_where=alerts.c.closed_at.is_(None),
+    postgresql_where=alerts.c.closed_at.is_(None),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(200), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("revoked", Boolean, nullable=False, server_default=false()),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", Float, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(120), nullable=False, server_default=""),
+    Column("detail", String(400), nullable=False, server_default=""),
+)
+
+territories = Table(
+    "territories",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("communes_json", Text, nullable=False, server_default="[]"),
+)
+
+topics = Table(
+    "topics",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("label_fr", String(120), nullable=False),
+    Column("label_en", String(120), nullable=False),
+    Column("pictogram", String(40), nullable=False, server_default=""),
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(160), nullable=False),
+    Column("topic_id", String(40), ForeignKey("topics.id"), nullable=False),
+    Column("phone", String(40), nullable=False, server_default=""),
+    Column("hours", String(160), nullable=False, server_default=""),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)

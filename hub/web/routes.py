@@ -1,0 +1,5 @@
+"""Dashboard pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

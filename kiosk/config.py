@@ -1,0 +1,86 @@
+"""kiosk.toml: one file read by both kiosk processes (UI and agent)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub.protocol.topics import KIOSK_ID_PATTERN
+
+
+class ConfigError(Exception):
+    """kiosk.toml cannot be read or is invalid; the message says where."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HubLink(_Section):
+    url: str = "http://127.0.0.1:8080"
+    # The kiosk's own secret, printed once by `gaia-hub kiosk add`. It is also
+    # the kiosk's MQTT password (user name = kiosk id).
+    token: str = ""
+
+
+class MqttLink(_Section):
+    url: str = "mqtt://127.0.0.1:18830"
+    keepalive: Annotated[int, Field(ge=2, le=600)] = 30
+    ca_file: str = ""
+    backoff_min_s: Annotated[float, Field(gt=0)] = 1
+    backoff_max_s: Annotated[float, Field(gt=0)] = 60
+
+
+class AgentConfig(_Section):
+    health_interval_s: Annotated[float, Field(gt=0)] = 30
+    ui_socket: str = ""  # empty: state_dir/ui.sock
+    ui_timeout_s: Annotated[float, Field(gt=0)] = 2
+    publish_window: Annotated[int, Field(ge=1, le=1000)] = 100
+    restart_ui_command: str = "systemctl restart gaia-kiosk-ui"
+    reboot_command: str = "systemctl reboot"
+
+
+class OutboxConfig(_Section):
+    path: str = ""  # empty: state_dir/outbox.db
+    max_events: Annotated[int, Field(ge=10)] = 50_000
+    max_bytes: Annotated[int, Field(ge=10_000)] = 20_000_000
+
+
+class KioskConfig(_Section):
+    """The whole kiosk configuration."""
+
+    kiosk_id: Annotated[str, Field(pattern=KIOSK_ID_PATTERN)]
+    profile: Literal["pi", "sim"] = "sim"
+    state_dir: Path = Path("var/kiosk")
+    hub: HubLink = Field(default_factory=HubLink)
+    mqtt: MqttLink = Field(default_factory=MqttLink)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+
+    @property
+    def outbox_path(self) -> Path:
+        """Where the outbox database lives."""
+        return Path(self.outbox.path) if self.outbox.path else self.state_dir / "outbox.db"
+
+    @property
+    def ui_socket_path(self) -> Path:
+        """The UI process's local control socket."""
+        return Path(self.agent.ui_socket) if self.agent.ui_socket else self.state_dir / "ui.sock"
+
+
+def load_config(path: str | Path) -> KioskConfig:
+    """Read and validate kiosk.toml."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    try:
+        return KioskConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

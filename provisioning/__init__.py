@@ -1,0 +1,1 @@
+"""Enrolling kiosks: credentials, broker files, the Pi root file system."""
