@@ -26,7 +26,7 @@ from pydantic import (
 
 from hub.protocol.topics import Channel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 MAX_PAYLOAD_BYTES = 16 * 1024
 """No legitimate message comes near this; anything larger is refused unread."""
 
