@@ -138,7 +138,8 @@ class ManagedBroker:
             f"acl_file {acl}",
             # Queue for offline persistent sessions (the hub while it restarts).
             "max_queued_messages 1000000",
-            "max_inflight_messages 200",
+            # Manual acks after each batch commit: let a whole batch be in flight.
+            "max_inflight_messages 10000",
             # Oversized payloads reach the hub, which counts and refuses them.
             "max_packet_size 2097152",
             "log_dest stderr",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
 
 class Metrics:
     """The hub's counters, on a registry of its own (tests build several hubs)."""
 
     def __init__(self) -> None:
+        disable_created_metrics()  # the *_created series only add noise here
         self.registry = CollectorRegistry()
         self.ingested = Counter(
             "gaia_ingest_messages_total",

@@ -97,3 +97,6 @@ class Collector:
 
     def payloads(self, topic_suffix: str = "") -> list[bytes]:
         return [p for t, p, _ in self.messages if t.endswith(topic_suffix)]
+
+
+tester_client.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test

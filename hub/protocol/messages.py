@@ -204,7 +204,7 @@ def encode(message: Message) -> bytes:
     return message.model_dump_json(exclude_none=True).encode()
 
 
-def decode(channel: Channel, payload: bytes) -> Any:
+def decode(channel: Channel, payload: bytes | bytearray) -> Any:
     """Parse and validate a payload for `channel`.
 
     Raises ProtocolError with reason `empty`, `too-large`, `not-utf8`,

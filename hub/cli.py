@@ -1,0 +1,203 @@
+"""`gaia-hub`: serve, migrate, and manage users, API tokens and kiosks.
+
+Secrets (tokens) go alone to standard output so scripts can capture them;
+explanations go to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hub.config import ConfigError, HubConfig, load_config
+
+DEFAULT_CONFIG = Path("hub.toml")
+
+
+def _config(path: str | None) -> HubConfig:
+    if path is None:
+        return load_config(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else HubConfig()
+    return load_config(path)
+
+
+def _engine(config: HubConfig):  # type: ignore[no-untyped-def]
+    from hub.store import connect, migrate
+
+    engine = connect(config.db_url)
+    migrate(engine)
+    return engine
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Plain logs on standard error (journald adds the time stamps on a host)."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the hub (HTTP + ingest + alerts; the managed broker when no [mqtt] url)."""
+    import uvicorn
+
+    from hub.app import create_app
+
+    config = _config(args.config)
+    setup_logging(args.log_level)
+    app = create_app(config)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=config.http.host,
+            port=config.http.port,
+            log_level=args.log_level.lower(),
+            access_log=False,
+            proxy_headers=False,
+        )
+    )
+    server.run()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade the database schema."""
+    config = _config(args.config)
+    _engine(config)
+    print(f"database at {config.db_url} is up to date", file=sys.stderr)
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """Create a staff account; the password is read from standard input."""
+    from hub.accounts import Role, add_user
+
+    if not args.password_stdin:
+        print(
+            "refusing to read a password from the command line: use --password-stdin",
+            file=sys.stderr,
+        )
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        add_user(conn, args.email, password, Role(args.role))
+    print(f"user {args.email} ({args.role}) created", file=sys.stderr)
+    return 0
+
+
+def cmd_token_add(args: argparse.Namespace) -> int:
+    """Create an API bearer token; printed once on standard output."""
+    from hub.accounts import Role, add_api_token
+
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        token = add_api_token(conn, args.name, Role(args.role))
+    print(f"API token {args.name!r} ({args.role}); shown once, keep it safe:", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_kiosk_add(args: argparse.Namespace) -> int:
+    """Register a kiosk; its token is printed once on standard output."""
+    from hub.accounts import register_kiosk
+
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        reg = register_kiosk(conn, args.kiosk_id, args.site, args.territory)
+    print(
+        f"kiosk {reg.kiosk_id} registered; its token (shown once) goes in its kiosk.toml as "
+        "[hub] token; it is also its MQTT password:",
+        file=sys.stderr,
+    )
+    print(reg.token)
+    return 0
+
+
+def cmd_kiosk_revoke(args: argparse.Namespace) -> int:
+    """Withdraw a kiosk's credentials."""
+    from hub.accounts import revoke_kiosk
+
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        revoke_kiosk(conn, args.kiosk_id)
+    print(f"kiosk {args.kiosk_id} revoked", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the whole system locally with demo data (see hub.demo)."""
+    from hub.demo import run_demo
+
+    setup_logging(args.log_level)
+    return run_demo(Path(args.dir), kiosks=args.kiosks, port=args.port, fresh=args.fresh)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    roles = ["adviser", "ops", "admin"]
+    parser = argparse.ArgumentParser(prog="gaia-hub", description="Gaïa hub")
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--config", help="hub.toml (default: ./hub.toml when present)")
+        return p
+
+    with_config(sub.add_parser("serve", help="run the hub")).set_defaults(func=cmd_serve)
+    with_config(sub.add_parser("migrate", help="create or upgrade the database")).set_defaults(
+        func=cmd_migrate
+    )
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="action", required=True
+    )
+    p = with_config(user.add_parser("add", help="create a staff account"))
+    p.add_argument("--role", required=True, choices=roles)
+    p.add_argument("--email", required=True)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(func=cmd_user_add)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    p = with_config(token.add_parser("add", help="create an API bearer token"))
+    p.add_argument("--role", required=True, choices=roles)
+    p.add_argument("--name", required=True)
+    p.set_defaults(func=cmd_token_add)
+
+    kiosk = sub.add_parser("kiosk", help="kiosks").add_subparsers(dest="action", required=True)
+    p = with_config(kiosk.add_parser("add", help="register a kiosk and print its token"))
+    p.add_argument("kiosk_id")
+    p.add_argument("--site", required=True)
+    p.add_argument("--territory", required=True)
+    p.set_defaults(func=cmd_kiosk_add)
+    p = with_config(kiosk.add_parser("revoke", help="withdraw a kiosk's credentials"))
+    p.add_argument("kiosk_id")
+    p.set_defaults(func=cmd_kiosk_revoke)
+
+    p = sub.add_parser("demo", help="run hub, broker and a simulated fleet with demo data")
+    p.add_argument("--dir", default="var/demo", help="where the demo keeps its state")
+    p.add_argument("--kiosks", type=int, default=20)
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--fresh", action="store_true", help="start again from empty state")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `gaia-hub` and `python -m hub`."""
+    args = build_parser().parse_args(argv)
+    from hub.accounts import AccountError
+
+    try:
+        return int(args.func(args))
+    except (ConfigError, AccountError) as exc:
+        print(f"gaia-hub: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

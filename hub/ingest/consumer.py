@@ -1,0 +1,239 @@
+"""The hub's MQTT client: subscribes, validates in paho's thread, writes in batches.
+
+Messages are validated and collected in paho's own callback thread; a batch is
+written there once it is full, or by a small flusher thread once its oldest
+message has waited `max_delay_ms`. Batches, never single messages, cross
+threads (DESIGN.md §5). Acknowledgements are manual: a QoS 1 message is
+acknowledged to the broker only after its batch is committed, so a hub that
+dies mid-batch gets the message again from its persistent session.
+
+Several hub replicas may share the stream with an MQTT shared subscription
+(`[mqtt] share_group`); writes are idempotent, so redeliveries are harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from sqlalchemy.exc import SQLAlchemyError
+
+from hub.ingest.writer import BatchWriter, Inbound
+from hub.metrics import Metrics
+from hub.protocol import Channel, ProtocolError, decode, parse_topic, subscription
+from hub.protocol.topics import KIOSK_TO_HUB
+
+log = logging.getLogger(__name__)
+
+
+class RateLimitedLog:
+    """Logs a given key at most once per `period` seconds, with the count suppressed."""
+
+    def __init__(self, logger: logging.Logger, period: float = 10.0) -> None:
+        self.logger = logger
+        self.period = period
+        self._last: dict[str, float] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def warning(self, key: str, msg: str, *args: object) -> None:
+        """Log `msg` unless `key` was logged less than `period` seconds ago."""
+        now = time.monotonic()
+        if now - self._last.get(key, -1e9) < self.period:
+            self._suppressed[key] = self._suppressed.get(key, 0) + 1
+            return
+        skipped = self._suppressed.pop(key, 0)
+        self._last[key] = now
+        suffix = f" ({skipped} similar suppressed)" if skipped else ""
+        self.logger.warning(msg + suffix, *args)
+
+
+class IngestClient:
+    """Connects to the broker, feeds a BatchWriter, publishes commands."""
+
+    def __init__(
+        self,
+        url: str,
+        writer: BatchWriter,
+        metrics: Metrics,
+        *,
+        username: str,
+        password: str,
+        client_id: str = "gaia-hub",
+        share_group: str = "",
+        keepalive: int = 30,
+        batch_size: int = 1000,
+        max_delay_ms: int = 50,
+        ca_file: str = "",
+        on_batch: Callable[[list[Inbound]], None] | None = None,
+    ) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("mqtt", "mqtts"):
+            raise ValueError(f"MQTT URL must start with mqtt:// or mqtts://, not {url!r}")
+        self.host = parsed.hostname or "127.0.0.1"
+        self.port = parsed.port or (8883 if parsed.scheme == "mqtts" else 1883)
+        self.writer = writer
+        self.metrics = metrics
+        self.share_group = share_group
+        self.keepalive = keepalive
+        self.batch_size = batch_size
+        self.max_delay = max_delay_ms / 1000
+        self.on_batch = on_batch
+        self._pending: list[tuple[Inbound, int, int]] = []
+        self._pending_since = 0.0
+        self._list_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._flusher: threading.Thread | None = None
+        self._rejects = RateLimitedLog(log)
+
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=False,
+            manual_ack=True,
+        )
+        self.client.username_pw_set(username, password or None)
+        if parsed.scheme == "mqtts":
+            self.client.tls_set(ca_certs=ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        self.client.max_inflight_messages_set(100)
+        self.client.max_queued_messages_set(100_000)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    # -- life cycle -------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect in the background (retrying until the broker answers) and start flushing."""
+        self._stop.clear()
+        self.client.connect_async(self.host, self.port, keepalive=self.keepalive)
+        self.client.loop_start()
+        self._flusher = threading.Thread(
+            target=self._flush_loop, name="ingest-flusher", daemon=True
+        )
+        self._flusher.start()
+
+    def stop(self) -> None:
+        """Write what is pending, then disconnect (the session stays on the broker)."""
+        self._stop.set()
+        if self._flusher:
+            self._flusher.join(timeout=5)
+        self.flush()
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    @property
+    def connected(self) -> bool:
+        """True while connected to the broker."""
+        return self.client.is_connected()
+
+    def publish(self, topic: str, payload: bytes) -> bool:
+        """Publish with QoS 1; False when the broker cannot be reached now."""
+        if not self.client.is_connected():
+            return False
+        info = self.client.publish(topic, payload, qos=1)
+        return info.rc == mqtt.MQTT_ERR_SUCCESS
+
+    # -- paho callbacks (paho's thread) -----------------------------------
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        _userdata: object,
+        _flags: mqtt.ConnectFlags,
+        reason: mqtt.ReasonCode,
+        _props: object,
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused the hub: %s", reason)
+            return
+        # Subscribed again on every connect (paho forgets them, DESIGN.md §10).
+        client.subscribe([(subscription(ch, self.share_group or None), 1) for ch in KIOSK_TO_HUB])
+        self.metrics.mqtt_connected.set(1)
+        log.info("connected to the broker at %s:%s", self.host, self.port)
+
+    def _on_disconnect(
+        self,
+        _client: mqtt.Client,
+        _userdata: object,
+        _flags: mqtt.DisconnectFlags,
+        reason: mqtt.ReasonCode,
+        _props: object,
+    ) -> None:
+        self.metrics.mqtt_connected.set(0)
+        if not self._stop.is_set():
+            log.warning("lost the broker (%s); reconnecting", reason)
+
+    def _on_message(self, client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
+        received = time.time()
+        parsed = parse_topic(msg.topic)
+        if parsed is None or parsed[1] is Channel.COMMANDS:
+            self._reject(msg, "topic", f"unexpected topic {msg.topic[:120]!r}")
+            return
+        kiosk_id, channel = parsed
+        try:
+            message = decode(channel, msg.payload)
+        except ProtocolError as exc:
+            self._reject(msg, exc.reason, f"{kiosk_id}/{channel.value}: {exc}"[:300])
+            return
+        item = Inbound(kiosk_id, channel, message, received, bool(msg.retain))
+        with self._list_lock:
+            if not self._pending:
+                self._pending_since = time.monotonic()
+            self._pending.append((item, msg.mid, msg.qos))
+            full = len(self._pending) >= self.batch_size
+        if full:
+            self.flush()
+
+    def _reject(self, msg: mqtt.MQTTMessage, reason: str, detail: str) -> None:
+        self.metrics.rejected.labels(reason).inc()
+        self._rejects.warning(reason, "rejected message (%s): %s", reason, detail)
+        if msg.qos:
+            self.client.ack(msg.mid, msg.qos)
+
+    # -- batching ---------------------------------------------------------
+
+    def _flush_loop(self) -> None:
+        tick = max(self.max_delay / 4, 0.002)
+        while not self._stop.wait(tick):
+            with self._list_lock:
+                due = bool(self._pending) and (
+                    time.monotonic() - self._pending_since >= self.max_delay
+                )
+            if due:
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the pending batch now, then acknowledge it to the broker."""
+        with self._write_lock:
+            with self._list_lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            items = [b[0] for b in batch]
+            started = time.perf_counter()
+            while True:
+                try:
+                    result = self.writer.write(items)
+                    break
+                except SQLAlchemyError as exc:
+                    # The database is unavailable: keep the batch (unacknowledged
+                    # messages stay with the broker) and retry.
+                    log.error("cannot write an ingest batch (%s); retrying", exc.__class__.__name__)
+                    if self._stop.wait(1.0) and not self.client.is_connected():
+                        return
+            self.metrics.batch_seconds.observe(time.perf_counter() - started)
+            self.metrics.batch_size.observe(len(items))
+            for channel, count in result.counts.items():
+                self.metrics.ingested.labels(channel).inc(count)
+            for _item, mid, qos in batch:
+                if qos:
+                    self.client.ack(mid, qos)
+        if self.on_batch is not None:
+            self.on_batch(items)

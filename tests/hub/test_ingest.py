@@ -1,0 +1,207 @@
+"""MQTT ingest against a real Mosquitto and a real SQLite database."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from hub.accounts import register_kiosk
+from hub.ingest import BatchWriter, IngestClient
+from hub.metrics import Metrics
+from hub.protocol import Event, EventType, Health, Status, encode, kiosk_topic
+from hub.store import connect, migrate, schema
+from tests.support import HUB_PASSWORD, HUB_USER, TestBroker, tester_client, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    eng = connect(f"sqlite:///{tmp_path / 'hub.db'}")
+    migrate(eng)
+    with eng.begin() as conn:
+        register_kiosk(conn, "k-agen", "Mairie d'Agen", "Agenais")
+        register_kiosk(conn, "k-fumel", "Mairie de Fumel", "Fumélois")
+    return eng
+
+
+@pytest.fixture
+def ingest(broker: TestBroker, engine: Engine) -> Iterator[IngestClient]:
+    client = IngestClient(
+        broker.url,
+        BatchWriter(engine),
+        Metrics(),
+        username=HUB_USER,
+        password=HUB_PASSWORD,
+        client_id="hub-under-test",
+        batch_size=500,
+        max_delay_ms=20,
+    )
+    client.start()
+    wait_for(lambda: client.connected, 5)
+    try:
+        yield client
+    finally:
+        client.stop()
+
+
+def count(engine: Engine, table: object, *where: object) -> int:
+    with engine.connect() as conn:
+        stmt = select(func.count()).select_from(table).where(*where)  # type: ignore[arg-type]
+        return int(conn.execute(stmt).scalar_one())
+
+
+def health(**overrides: object) -> Health:
+    values: dict[str, object] = {
+        "uptime_s": 100,
+        "load1": 0.4,
+        "mem_used_pct": 41,
+        "disk_used_pct": 52,
+        "cpu_temp_c": 55,
+        "app_version": "0.1.0",
+        "ui": "up",
+    }
+    values.update(overrides)
+    return Health.model_validate(values)
+
+
+def test_status_health_and_events_are_persisted(
+    broker: TestBroker, engine: Engine, ingest: IngestClient
+) -> None:
+    pub = tester_client(broker.port)
+    pub.publish(kiosk_topic("k-agen", "status"), encode(Status(state="online")), qos=1, retain=True)
+    pub.publish(kiosk_topic("k-agen", "health"), encode(health(cpu_temp_c=61.5)), qos=1)
+    events = [Event(type=EventType.SESSION_STARTED, session=f"session-{i:04d}") for i in range(50)]
+    for event in events:
+        pub.publish(kiosk_topic("k-agen", "events"), encode(event), qos=1)
+    wait_for(lambda: count(engine, schema.events) == 50)
+    k = schema.kiosks.c
+    with engine.connect() as conn:
+        row = conn.execute(select(schema.kiosks).where(k.id == "k-agen")).one()
+    assert row.online is True
+    assert row.cpu_temp_c == 61.5
+    assert json.loads(row.health_json)["cpu_temp_c"] == 61.5
+    assert row.last_seen is not None
+    assert count(engine, schema.health, schema.health.c.kiosk_id == "k-agen") == 1
+    pub.loop_stop()
+
+
+def test_replayed_events_are_stored_once(
+    broker: TestBroker, engine: Engine, ingest: IngestClient
+) -> None:
+    pub = tester_client(broker.port)
+    event = Event(type=EventType.SLIP_PRINTED, session="session-0001", topic="housing")
+    for _ in range(5):
+        pub.publish(kiosk_topic("k-fumel", "events"), encode(event), qos=1)
+    marker = Event(type=EventType.SESSION_ENDED, session="session-0001")
+    pub.publish(kiosk_topic("k-fumel", "events"), encode(marker), qos=1)
+    wait_for(lambda: count(engine, schema.events, schema.events.c.id == marker.id) == 1)
+    assert count(engine, schema.events, schema.events.c.id == event.id) == 1
+    assert ingest.metrics.ingested.labels("events")._value.get() == 6
+    pub.loop_stop()
+
+
+def test_malformed_messages_are_counted_and_ingest_goes_on(
+    broker: TestBroker, engine: Engine, ingest: IngestClient
+) -> None:
+    pub = tester_client(broker.port)
+    topic = kiosk_topic("k-agen", "health")
+    good = health().model_dump(mode="json")
+    bad_payloads = {
+        "not-json": b"{this is not json",
+        "not-utf8": b'{"v": 1, "id": "\xff\xfe\xfd"}',
+        "too-large": b"{" + b" " * 1_048_576 + b"}",
+        "empty": b"",
+    }
+    for payload in bad_payloads.values():
+        pub.publish(topic, payload, qos=1)
+    invalid = [
+        {**good, "load1": "very high"},  # wrong type
+        {**good, "kiosk_id": "k-fumel"},  # another kiosk's id in the payload
+        {**good, "v": 1, "disk_used_pct": -3},
+    ]
+    for payload in invalid:
+        pub.publish(topic, json.dumps(payload).encode(), qos=1)
+    pub.publish("gaia/v1/kiosks/NOT_AN_ID/health", encode(health()), qos=1)  # bad kiosk id
+    after = health(cpu_temp_c=48)
+    pub.publish(topic, encode(after), qos=1)
+    wait_for(lambda: count(engine, schema.health, schema.health.c.id == after.id) == 1)
+    rejected = ingest.metrics.rejected
+    for reason in bad_payloads:
+        assert rejected.labels(reason)._value.get() == 1, reason
+    assert rejected.labels("invalid")._value.get() == 3
+    assert rejected.labels("topic")._value.get() == 1
+    assert count(engine, schema.health) == 1  # only the good one
+    with engine.connect() as conn:
+        fumel = conn.execute(select(schema.kiosks).where(schema.kiosks.c.id == "k-fumel")).one()
+    assert fumel.last_seen is None  # nothing was credited to the kiosk named in a payload
+    pub.loop_stop()
+
+
+def test_unknown_kiosk_is_recorded_as_unregistered(
+    broker: TestBroker, engine: Engine, ingest: IngestClient
+) -> None:
+    pub = tester_client(broker.port)
+    pub.publish(kiosk_topic("k-stranger", "health"), encode(health()), qos=1)
+    wait_for(lambda: count(engine, schema.kiosks, schema.kiosks.c.id == "k-stranger") == 1)
+    with engine.connect() as conn:
+        row = conn.execute(select(schema.kiosks).where(schema.kiosks.c.id == "k-stranger")).one()
+    assert row.registered is False
+    assert row.token_hash is None
+    pub.loop_stop()
+
+
+def test_older_health_does_not_overwrite_newer(
+    broker: TestBroker, engine: Engine, ingest: IngestClient
+) -> None:
+    from datetime import timedelta
+
+    pub = tester_client(broker.port)
+    newer = health(cpu_temp_c=50)
+    older = health(cpu_temp_c=90, ts=newer.ts - timedelta(minutes=10))
+    pub.publish(kiosk_topic("k-agen", "health"), encode(newer), qos=1)
+    wait_for(lambda: count(engine, schema.health) == 1)
+    pub.publish(kiosk_topic("k-agen", "health"), encode(older), qos=1)
+    wait_for(lambda: count(engine, schema.health) == 2)
+    with engine.connect() as conn:
+        temp = conn.execute(
+            select(schema.kiosks.c.cpu_temp_c).where(schema.kiosks.c.id == "k-agen")
+        ).scalar()
+    assert temp == 50
+    pub.loop_stop()
+
+
+def test_hub_offline_messages_are_delivered_on_return(
+    broker: TestBroker, engine: Engine, ingest: IngestClient
+) -> None:
+    """The hub's persistent session keeps QoS 1 messages while it is away."""
+    ingest.stop()
+    pub = tester_client(broker.port)
+    events = [
+        Event(type=EventType.SESSION_STARTED, session=f"s-offline-{i:03d}") for i in range(300)
+    ]
+    for event in events:
+        pub.publish(kiosk_topic("k-agen", "events"), encode(event), qos=1)
+    time.sleep(1)  # the hub is away: nothing may be written
+    assert count(engine, schema.events) == 0
+    again = IngestClient(
+        broker.url,
+        BatchWriter(engine),
+        Metrics(),
+        username=HUB_USER,
+        password=HUB_PASSWORD,
+        client_id="hub-under-test",
+        batch_size=100,
+        max_delay_ms=20,
+    )
+    again.start()
+    try:
+        wait_for(lambda: count(engine, schema.events) == 300, 15)
+    finally:
+        again.stop()
+    pub.loop_stop()
