@@ -9,7 +9,6 @@ text, which goes from ops staff to the kiosk screen.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -218,18 +217,26 @@ def decode(channel: Channel, payload: bytes | bytearray) -> Any:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProtocolError("not-utf8", str(exc)) from None
+    # One parse on the hot path; the error's kind is worked out only on failure.
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProtocolError("not-json", str(exc)) from None
-    if not isinstance(raw, dict):
-        raise ProtocolError("invalid", "payload is not a JSON object")
-    if raw.get("v") != SCHEMA_VERSION:
-        raise ProtocolError("version", f"unsupported schema version {raw.get('v')!r}")
-    try:
-        return MODELS[channel].model_validate_json(text, strict=True)
+        message = MODELS[channel].model_validate_json(text, strict=True)
     except ValidationError as exc:
-        raise ProtocolError("invalid", _short(exc)) from None
+        raise _classify(exc) from None
+    if "v" not in message.model_fields_set:  # defaulted in code, required on the wire
+        raise ProtocolError("version", "schema version `v` is missing")
+    return message
+
+
+def _classify(exc: ValidationError) -> ProtocolError:
+    errors = exc.errors()
+    first = errors[0] if errors else {"type": "", "loc": ()}
+    if first["type"] == "json_invalid":
+        return ProtocolError("not-json", str(first.get("msg", "")))
+    if first["type"] == "model_type":
+        return ProtocolError("invalid", "payload is not a JSON object")
+    if any(tuple(e["loc"]) == ("v",) for e in errors):
+        return ProtocolError("version", f"unsupported schema version {first.get('input')!r}")
+    return ProtocolError("invalid", _short(exc))
 
 
 def _short(exc: ValidationError) -> str:

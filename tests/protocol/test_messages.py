@@ -95,3 +95,11 @@ def test_topics() -> None:
 def test_command_expiry() -> None:
     cmd = Command(name="reboot", expires=utcnow() - timedelta(seconds=1))
     assert cmd.expired()
+
+
+def test_schema_version_is_required_on_the_wire() -> None:
+    payload = health().model_dump(mode="json")
+    del payload["v"]
+    with pytest.raises(ProtocolError) as info:
+        decode(Channel.HEALTH, json.dumps(payload).encode())
+    assert info.value.reason == "version"
