@@ -291,7 +291,8 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for r in results["paced"]:  # type: ignore[attr-defined]
         print(
-            f"| {r['rate']} msg/s | {r['persisted']} | {r['persisted_msgs_per_s']} | {r['p50_ms']} ms | {r['p99_ms']} ms |"
+            f"| {r['rate']} msg/s | {r['persisted']} | {r['persisted_msgs_per_s']} "
+            f"| {r['p50_ms']} ms | {r['p99_ms']} ms |"
         )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
