@@ -33,6 +33,7 @@ pattern write gaia/v1/kiosks/%u/health
 pattern write gaia/v1/kiosks/%u/events
 pattern write gaia/v1/kiosks/%u/acks
 pattern read gaia/v1/kiosks/%u/commands
+pattern read gaia/v1/kiosks/%u/receipts
 """
 
 

@@ -25,7 +25,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hub.ingest.writer import BatchWriter, Inbound
 from hub.metrics import Metrics
-from hub.protocol import Channel, ProtocolError, decode, parse_topic, subscription
+from hub.protocol import (
+    Channel,
+    ProtocolError,
+    Receipt,
+    decode,
+    encode,
+    kiosk_topic,
+    parse_topic,
+    subscription,
+)
+from hub.protocol.messages import MAX_RECEIPT_IDS
 from hub.protocol.topics import KIOSK_TO_HUB
 
 log = logging.getLogger(__name__)
@@ -173,7 +183,7 @@ class IngestClient:
     def _on_message(self, client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
         received = time.time()
         parsed = parse_topic(msg.topic)
-        if parsed is None or parsed[1] is Channel.COMMANDS:
+        if parsed is None or parsed[1] not in KIOSK_TO_HUB:
             self._reject(msg, "topic", f"unexpected topic {msg.topic[:120]!r}")
             return
         kiosk_id, channel = parsed
@@ -198,6 +208,17 @@ class IngestClient:
             self.client.ack(msg.mid, msg.qos)
 
     # -- batching ---------------------------------------------------------
+
+    def _send_receipts(self, items: list[Inbound]) -> None:
+        """Tell each kiosk which of its events are now committed (it may then forget them)."""
+        by_kiosk: dict[str, list[str]] = {}
+        for item in items:
+            if item.channel is Channel.EVENTS:
+                by_kiosk.setdefault(item.kiosk_id, []).append(item.message.id)
+        for kiosk_id, ids in by_kiosk.items():
+            for start in range(0, len(ids), MAX_RECEIPT_IDS):
+                receipt = Receipt(events=ids[start : start + MAX_RECEIPT_IDS])
+                self.client.publish(kiosk_topic(kiosk_id, Channel.RECEIPTS), encode(receipt), qos=1)
 
     def _flush_loop(self) -> None:
         tick = max(self.max_delay / 4, 0.002)
@@ -235,5 +256,6 @@ class IngestClient:
             for _item, mid, qos in batch:
                 if qos:
                     self.client.ack(mid, qos)
+            self._send_receipts(items)
         if self.on_batch is not None:
             self.on_batch(items)

@@ -189,12 +189,26 @@ class Ack(Message):
     detail: Annotated[str, Field(max_length=200)] | None = None
 
 
+MAX_RECEIPT_IDS = 500
+
+
+class Receipt(Message):
+    """The hub's end-to-end acknowledgement: these event ids are committed.
+
+    The kiosk keeps an event in its outbox until a receipt names it, so an
+    event survives a broker crash between the broker's PUBACK and the hub.
+    """
+
+    events: list[MessageId] = Field(min_length=1, max_length=MAX_RECEIPT_IDS)
+
+
 MODELS: dict[Channel, type[Message]] = {
     Channel.STATUS: Status,
     Channel.HEALTH: Health,
     Channel.EVENTS: Event,
     Channel.COMMANDS: Command,
     Channel.ACKS: Ack,
+    Channel.RECEIPTS: Receipt,
 }
 
 

@@ -22,6 +22,7 @@ class Channel(StrEnum):
     EVENTS = "events"  # kiosk -> hub, usage events, QoS 1
     COMMANDS = "commands"  # hub -> kiosk, QoS 1
     ACKS = "acks"  # kiosk -> hub, command results
+    RECEIPTS = "receipts"  # hub -> kiosk, QoS 1: these events are stored in the hub's database
 
 
 KIOSK_TO_HUB = (Channel.STATUS, Channel.HEALTH, Channel.EVENTS, Channel.ACKS)

@@ -205,3 +205,32 @@ def test_hub_offline_messages_are_delivered_on_return(
     finally:
         again.stop()
     pub.loop_stop()
+
+
+def test_committed_events_get_a_receipt_to_their_kiosk(
+    broker: TestBroker, engine: Engine, ingest: IngestClient
+) -> None:
+    """The kiosk forgets an event only on the hub's receipt (end-to-end acknowledgement)."""
+    from hub.protocol import Channel, Receipt, decode
+    from tests.support import Collector
+
+    pub = tester_client(broker.port)
+    receipts = Collector(pub, "gaia/v1/kiosks/+/receipts")
+    time.sleep(0.3)
+    events = [Event(type=EventType.SESSION_STARTED, session=f"session-{i:04d}") for i in range(20)]
+    for event in events + events[:5]:  # five replays: stored once, receipted again
+        pub.publish(kiosk_topic("k-agen", "events"), encode(event), qos=1)
+    pub.publish(kiosk_topic("k-fumel", "health"), encode(health()), qos=1)  # no receipt for health
+
+    def receipted() -> list[str]:
+        ids: list[str] = []
+        for payload in receipts.payloads("k-agen/receipts"):
+            message: Receipt = decode(Channel.RECEIPTS, payload)
+            ids.extend(message.events)
+        return ids
+
+    wait_for(lambda: len(receipted()) == 25)
+    assert set(receipted()) == {e.id for e in events}
+    assert receipts.payloads("k-fumel/receipts") == []
+    assert count(engine, schema.events) == 20
+    pub.loop_stop()
