@@ -1,0 +1,127 @@
+"""`gaia-provision`: files for enrolling kiosks and for a production broker.
+
+- `broker-files --config hub.toml --out DIR`: Mosquitto `passwd` and `acl`
+  for every registered kiosk (user = kiosk id, password = its token), for a
+  broker the hub does not manage itself. The hub's own user needs its
+  password, read from standard input.
+- `kiosk-config ID --hub-url URL --mqtt-url URL --out kiosk.toml`: the
+  kiosk's configuration, its token read from standard input (as printed by
+  `gaia-hub kiosk add`), written 0600.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hub.protocol.topics import valid_kiosk_id
+
+
+def cmd_broker_files(args: argparse.Namespace) -> int:
+    """Write passwd and acl for an external Mosquitto."""
+    from hub.accounts import kiosk_mqtt_users
+    from hub.broker import mosquitto_hash, write_broker_files
+    from hub.config import load_config
+    from hub.store import connect, migrate
+
+    hub_password = sys.stdin.readline().rstrip("\n")
+    if len(hub_password) < 12:
+        print(
+            "gaia-provision: give the hub's broker password (12+ characters) on stdin",
+            file=sys.stderr,
+        )
+        return 2
+    config = load_config(args.config)
+    engine = connect(config.db_url)
+    migrate(engine)
+    with engine.connect() as conn:
+        users = kiosk_mqtt_users(conn)
+    users[config.mqtt.username] = mosquitto_hash(hub_password)
+    passwd, acl = write_broker_files(Path(args.out), users, hub_user=config.mqtt.username)
+    print(f"wrote {passwd} ({len(users) - 1} kiosks) and {acl}", file=sys.stderr)
+    return 0
+
+
+KIOSK_TOML = """\
+# Gaïa kiosk {kiosk_id}; written by gaia-provision. Keep it readable by the kiosk user only.
+kiosk_id = "{kiosk_id}"
+profile = "{profile}"
+state_dir = "{state_dir}"
+
+[hub]
+url = "{hub_url}"
+token = "{token}"
+
+[mqtt]
+url = "{mqtt_url}"
+{ca_line}
+"""
+
+
+def cmd_kiosk_config(args: argparse.Namespace) -> int:
+    """Write a kiosk.toml with the kiosk's token."""
+    if not valid_kiosk_id(args.kiosk_id):
+        print(f"gaia-provision: invalid kiosk id {args.kiosk_id!r}", file=sys.stderr)
+        return 2
+    token = sys.stdin.readline().strip()
+    if not token.startswith("gaia_k_"):
+        print(
+            "gaia-provision: give the kiosk token from `gaia-hub kiosk add` on stdin",
+            file=sys.stderr,
+        )
+        return 2
+    if args.mqtt_url.startswith("mqtt://") and not args.allow_plaintext:
+        print(
+            "gaia-provision: use mqtts:// outside loopback (or --allow-plaintext for a lab)",
+            file=sys.stderr,
+        )
+        return 2
+    text = KIOSK_TOML.format(
+        kiosk_id=args.kiosk_id,
+        profile=args.profile,
+        state_dir=args.state_dir,
+        hub_url=args.hub_url,
+        token=token,
+        mqtt_url=args.mqtt_url,
+        ca_line=f'ca_file = "{args.ca_file}"' if args.ca_file else "",
+    )
+    out = Path(args.out)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="gaia-provision", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("broker-files", help="passwd and acl for a production Mosquitto")
+    p.add_argument("--config", required=True, help="the hub's hub.toml")
+    p.add_argument("--out", required=True, help="directory for passwd and acl")
+    p.set_defaults(func=cmd_broker_files)
+    p = sub.add_parser("kiosk-config", help="write a kiosk.toml (token on stdin)")
+    p.add_argument("kiosk_id")
+    p.add_argument("--hub-url", required=True)
+    p.add_argument("--mqtt-url", required=True)
+    p.add_argument("--ca-file", default="")
+    p.add_argument("--profile", choices=["pi", "sim"], default="pi")
+    p.add_argument("--state-dir", default="/var/lib/gaia-kiosk")
+    p.add_argument("--out", default="kiosk.toml")
+    p.add_argument("--allow-plaintext", action="store_true")
+    p.set_defaults(func=cmd_kiosk_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `gaia-provision` and `python -m provisioning`."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
