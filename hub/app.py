@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 
@@ -68,6 +69,7 @@ def create_app(
 
     app.include_router(api_router)
     app.include_router(web_router)
+    app.mount("/static", StaticFiles(packages=[("hub.web", "static")]), name="static")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Reports for funders: usage figures by month, territory, kiosk and topic."""

@@ -1,0 +1,120 @@
+"""Log-in and log-out pages: server-side sessions in the database (see hub.auth)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from hub.accounts import Role, audit
+from hub.auth import (
+    LoginFailed,
+    LoginThrottled,
+    MaybePrincipal,
+    client_ip,
+    cookie_name,
+    end_session,
+    login,
+)
+from hub.web.deps import page_router, services_of
+from hub.web.render import render
+from hub.web.security import safe_next
+
+router = page_router()
+
+
+@router.get("/login")
+def login_page(request: Request, principal: MaybePrincipal, next: str = "/ops") -> Response:
+    """The log-in form (straight to `next` when already logged in with access)."""
+    if principal is not None and principal.allows(Role.OPS):
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(
+        request,
+        "login.html",
+        principal=principal,
+        nav="login",
+        next=safe_next(next),
+        email="",
+        error="",
+        error_level="bad",
+    )
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    principal: MaybePrincipal,
+    email: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/ops",
+) -> Response:
+    """Check the credentials, set the session cookie and go to `next`."""
+    services = services_of(request)
+    target = safe_next(next)
+
+    def again(
+        status: int, error: str, level: str, headers: dict[str, str] | None = None
+    ) -> Response:
+        return render(
+            request,
+            "login.html",
+            principal=principal,
+            nav="login",
+            next=target,
+            email=email,
+            error=error,
+            error_level=level,
+            status_code=status,
+            headers=headers,
+        )
+
+    try:
+        token, _who = login(
+            services.engine,
+            email,
+            password,
+            client_ip(request),
+            session_hours=services.config.http.session_hours,
+        )
+    except LoginThrottled as exc:
+        minutes = max(1, round(exc.retry_after_s / 60))
+        return again(
+            429,
+            "Trop de tentatives de connexion infructueuses. Par sécurité, patientez "
+            f"{minutes} minute{'s' if minutes > 1 else ''} avant de réessayer.",
+            "warn",
+            {"Retry-After": str(exc.retry_after_s)},
+        )
+    except LoginFailed:
+        return again(401, "Adresse e-mail ou mot de passe incorrect.", "bad")
+    response = RedirectResponse(target, status_code=303)
+    http = services.config.http
+    response.set_cookie(
+        cookie_name(http),
+        token,
+        max_age=int(http.session_hours * 3600),
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=http.secure_cookies,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, principal: MaybePrincipal) -> Response:
+    """End the session on every replica and clear the cookie."""
+    services = services_of(request)
+    http = services.config.http
+    token = request.cookies.get(cookie_name(http))
+    if token:
+        with services.engine.begin() as conn:
+            end_session(conn, token)
+            if principal is not None:
+                audit(conn, principal.actor, "logout", principal.actor)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(
+        cookie_name(http), path="/", secure=http.secure_cookies, httponly=True, samesite="strict"
+    )
+    return response
