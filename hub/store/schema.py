@@ -158,6 +158,8 @@ audit = Table(
     Column("detail", String(400), nullable=False, server_default=""),
 )
 
+Index("ix_audit_action_target_ts", audit.c.action, audit.c.target, audit.c.ts)
+
 territories = Table(
     "territories",
     metadata,
