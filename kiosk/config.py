@@ -39,6 +39,21 @@ class AgentConfig(_Section):
     ui_socket: str = ""  # empty: state_dir/ui.sock
     ui_timeout_s: Annotated[float, Field(gt=0)] = 2
     publish_window: Annotated[int, Field(ge=1, le=1000)] = 100
+    # A row whose PUBACK has not come this long after it was sent (while
+    # connected) is published again; the hub drops the duplicate by event id.
+    publish_timeout_s: Annotated[float, Field(gt=0)] = 60
+    # How often the agent looks for rows the UI appended (the UI cannot wake it).
+    drain_interval_s: Annotated[float, Field(gt=0)] = 1
+    # After a reconnect where the broker had lost our session (it crashed and lost its
+    # state), wait this long before shipping events: the hub's subscription was
+    # probably lost too, and events the broker acknowledges before the hub subscribes
+    # again would reach no one.
+    fresh_session_hold_s: Annotated[float, Field(ge=0)] = 5
+    # Health's outbox_dropped_recent counts the events dropped within this window, so
+    # one lost (QoS 0) report or a slow alert check does not hide a drop.
+    dropped_window_s: Annotated[float, Field(gt=0)] = 900
+    # Longest a restart-ui / reboot shell command may run before it counts as failed.
+    command_timeout_s: Annotated[float, Field(gt=0)] = 30
     restart_ui_command: str = "systemctl restart gaia-kiosk-ui"
     reboot_command: str = "systemctl reboot"
 
