@@ -44,11 +44,11 @@ class AgentConfig(_Section):
     publish_timeout_s: Annotated[float, Field(gt=0)] = 60
     # How often the agent looks for rows the UI appended (the UI cannot wake it).
     drain_interval_s: Annotated[float, Field(gt=0)] = 1
-    # After a reconnect where the broker had lost our session (it crashed and lost its
-    # state), wait this long before shipping events: the hub's subscription was
-    # probably lost too, and events the broker acknowledges before the hub subscribes
-    # again would reach no one.
-    fresh_session_hold_s: Annotated[float, Field(ge=0)] = 5
+    # An event is deleted only on the hub's receipt. Events the broker took but the
+    # hub has not receipted after this long are sent again (the broker may have lost
+    # them in a crash); the wait doubles while the hub stays silent, up to the max.
+    receipt_timeout_s: Annotated[float, Field(gt=0)] = 30
+    receipt_timeout_max_s: Annotated[float, Field(gt=0)] = 600
     # Health's outbox_dropped_recent counts the events dropped within this window, so
     # one lost (QoS 0) report or a slow alert check does not hide a drop.
     dropped_window_s: Annotated[float, Field(gt=0)] = 900

@@ -42,6 +42,7 @@ CREATE TRIGGER IF NOT EXISTS events_removed AFTER DELETE ON events BEGIN
     UPDATE meta SET value = value - 1 WHERE key = 'count';
     UPDATE meta SET value = value - OLD.size WHERE key = 'bytes';
 END;
+CREATE INDEX IF NOT EXISTS events_by_event_id ON events (event_id);
 CREATE TABLE IF NOT EXISTS seen_commands (id TEXT PRIMARY KEY, expires REAL NOT NULL);
 """
 
@@ -152,25 +153,37 @@ class Outbox:
             db.execute("UPDATE meta SET value = value + ? WHERE key = 'dropped_total'", (dropped,))
             return dropped
 
-    def pending(self, limit: int, exclude_ids: Collection[int] = ()) -> list[OutboxRow]:
-        """The oldest `limit` rows whose `seq` is not in `exclude_ids` (those in flight)."""
+    def pending(
+        self, limit: int, exclude_ids: Collection[int] = (), *, after_seq: int = 0
+    ) -> list[OutboxRow]:
+        """The oldest `limit` rows after `after_seq` whose `seq` is not in `exclude_ids`."""
         if limit <= 0:
             return []
         rows = self._read(
-            "SELECT seq, event_id, payload FROM events ORDER BY seq LIMIT ?",
-            (limit + len(exclude_ids),),
+            "SELECT seq, event_id, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after_seq, limit + len(exclude_ids)),
         )
         found = [OutboxRow(int(s), str(e), bytes(p)) for s, e, p in rows if s not in exclude_ids]
         return found[:limit]
 
     def delete(self, ids: Iterable[int]) -> int:
-        """Remove rows by `seq` (acknowledged by the broker); unknown ids are ignored."""
+        """Remove rows by `seq`; unknown ids are ignored."""
         params = [(seq,) for seq in ids]
         if not params:
             return 0
         with self._tx() as db:
             before = self._meta(db, "count")
             db.executemany("DELETE FROM events WHERE seq = ?", params)
+            return before - self._meta(db, "count")
+
+    def delete_events(self, event_ids: Iterable[str]) -> int:
+        """Remove rows by event id (the hub's receipt names them); unknown ids are ignored."""
+        params = [(event_id,) for event_id in event_ids]
+        if not params:
+            return 0
+        with self._tx() as db:
+            before = self._meta(db, "count")
+            db.executemany("DELETE FROM events WHERE event_id = ?", params)
             return before - self._meta(db, "count")
 
     def stats(self) -> OutboxStats:

@@ -370,7 +370,7 @@ def run_simulation(options: SimOptions) -> int:
         summary = await simulate(options, stop)
         t = summary["totals"]
         log.info(
-            "%d kiosks, %.0f s: %d events appended, %d acknowledged, %d pending, %d health reports",
+            "%d kiosks, %.0f s: %d events appended, %d receipted, %d pending, %d health reports",
             t["kiosks"], summary["duration_s"], t["events_appended"], t["events_acked"],
             t["events_pending"], t["health_sent"],
         )  # fmt: skip

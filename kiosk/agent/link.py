@@ -79,6 +79,7 @@ class BrokerLink:
         self.app_version = app_version
         self.status_topic = kiosk_topic(kiosk_id, Channel.STATUS)
         self.commands_topic = kiosk_topic(kiosk_id, Channel.COMMANDS)
+        self.receipts_topic = kiosk_topic(kiosk_id, Channel.RECEIPTS)
         self.log = log or logging.getLogger(__name__)
         self.warn = RateLimitedLog(self.log)
         self.on_connected: Callable[[bool], None] | None = None
@@ -128,7 +129,7 @@ class BrokerLink:
             return
         # Subscribe again on every connect (paho forgets subscriptions: DESIGN.md §10),
         # then the birth message; both from paho's thread, before anything else is sent.
-        client.subscribe(self.commands_topic, qos=1)
+        client.subscribe([(self.commands_topic, 1), (self.receipts_topic, 1)])
         birth = Status(state="online", app_version=self.app_version)
         client.publish(self.status_topic, encode(birth), qos=1, retain=True)
         self._to_loop(self._connected_in_loop, bool(flags.session_present))

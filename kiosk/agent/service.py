@@ -18,7 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from hub.protocol import Ack, Channel, DeviceState, Health, encode, kiosk_topic
+from hub.protocol import (
+    Ack,
+    Channel,
+    DeviceState,
+    Health,
+    ProtocolError,
+    Receipt,
+    decode,
+    encode,
+    kiosk_topic,
+)
 from kiosk import __version__
 from kiosk.agent.backoff import Backoff
 from kiosk.agent.commands import CommandRunner
@@ -86,7 +96,8 @@ class Agent:
             window=config.agent.publish_window,
             interval_s=config.agent.drain_interval_s,
             republish_after_s=config.agent.publish_timeout_s,
-            fresh_session_hold_s=config.agent.fresh_session_hold_s,
+            receipt_timeout_s=config.agent.receipt_timeout_s,
+            receipt_timeout_max_s=config.agent.receipt_timeout_max_s,
             on_acked=on_events_acked,
             log=self.log,
         )
@@ -111,19 +122,28 @@ class Agent:
 
     # --- callbacks from the link (in the event loop) ---------------------------------
 
-    def _connected(self, session_present: bool) -> None:
-        # A reconnect without our session: the broker lost its state (a crash). On the
-        # first connect of this process a missing session only means a new kiosk.
-        self.drainer.connected(session_lost=not session_present and self.link.connects > 1)
+    def _connected(self, _session_present: bool) -> None:
+        self.drainer.connected()
         self._health_now.set()
 
     def _message(self, topic: str, payload: bytes) -> None:
+        if topic == self.link.receipts_topic:
+            self._receipt(payload)
+            return
         if topic != self.link.commands_topic:
             return
         try:
             self._command_queue.put_nowait(payload)
         except asyncio.QueueFull:
             self.warn.error("queue", "command queue full; a command was not taken")
+
+    def _receipt(self, payload: bytes) -> None:
+        try:
+            receipt: Receipt = decode(Channel.RECEIPTS, payload)
+        except ProtocolError as exc:
+            self.warn.warning("receipt", "invalid receipt ignored (%s)", exc.reason)
+            return
+        self.drainer.received(receipt.events)
 
     async def _send_ack(self, ack: Ack) -> None:
         await self.link.publish_confirmed(self.acks_topic, encode(ack), timeout=ACK_TIMEOUT_S)
@@ -201,7 +221,8 @@ class Agent:
         self.drainer.window = settings.publish_window
         self.drainer.interval_s = settings.drain_interval_s
         self.drainer.republish_after_s = settings.publish_timeout_s
-        self.drainer.fresh_session_hold_s = settings.fresh_session_hold_s
+        self.drainer.receipt_timeout_s = settings.receipt_timeout_s
+        self.drainer.receipt_timeout_max_s = settings.receipt_timeout_max_s
         if isinstance(self.ui, UiLinkClient):
             self.ui.path = new.ui_socket_path
             self.ui.timeout = settings.ui_timeout_s

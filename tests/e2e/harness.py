@@ -166,6 +166,7 @@ backoff_max_s = 2
 [agent]
 health_interval_s = {health_interval}
 drain_interval_s = 0.1
+receipt_timeout_s = 2
 [outbox]
 max_events = {outbox_max_events}
 """

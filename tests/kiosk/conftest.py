@@ -45,12 +45,12 @@ def loop_thread() -> Iterator[LoopThread]:
 
 
 @pytest.fixture
-def subscriber(broker: TestBroker) -> Iterator[Callable[[str], Subscriber]]:
-    """subscriber(topic) -> Subscriber; disconnected after the test."""
+def subscriber(broker: TestBroker) -> Iterator[Callable[..., Subscriber]]:
+    """subscriber(topic, receipts=True) -> Subscriber; disconnected after the test."""
     made: list[Subscriber] = []
 
-    def make(topic: str) -> Subscriber:
-        made.append(Subscriber(broker.port, topic))
+    def make(topic: str, *, receipts: bool = True) -> Subscriber:
+        made.append(Subscriber(broker.port, topic, receipts=receipts))
         return made[-1]
 
     yield make

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import paho.mqtt.client as mqtt
 
+from hub.protocol import Channel, ProtocolError, Receipt, decode, encode
 from tests.support import TESTER, TESTER_PASSWORD, TestBroker
 
 T = TypeVar("T")
@@ -160,10 +161,15 @@ class LoopThread:
 
 class Subscriber:
     """A tester with a persistent session (clean_session False, QoS 1) that subscribes again
-    on every connect and reconnects quickly: it sees everything across a broker restart."""
+    on every connect and reconnects quickly: it sees everything across a broker restart.
 
-    def __init__(self, port: int, topic: str) -> None:
+    With `receipts` (the default) it stands in for the hub's end-to-end receipt: each
+    event it receives is receipted to its kiosk, so the agent may forget it. (The e2e
+    tests run the real hub.)"""
+
+    def __init__(self, port: int, topic: str, *, receipts: bool = True) -> None:
         self.topic = topic
+        self.receipts = receipts
         self.messages: list[tuple[str, bytes, bool]] = []
         self._lock = threading.Lock()
         self.client = mqtt.Client(
@@ -184,9 +190,16 @@ class Subscriber:
     def _on_connect(self, client: mqtt.Client, *_args: Any) -> None:
         client.subscribe(self.topic, qos=1)
 
-    def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
+    def _on_message(self, client: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         with self._lock:
             self.messages.append((msg.topic, bytes(msg.payload), bool(msg.retain)))
+        if self.receipts and msg.topic.endswith("/events"):
+            try:
+                event_id = decode(Channel.EVENTS, msg.payload).id
+            except ProtocolError:
+                return
+            receipt = Receipt(events=[event_id])
+            client.publish(msg.topic.rsplit("/", 1)[0] + "/receipts", encode(receipt), qos=1)
 
     def payloads(self, suffix: str = "") -> list[bytes]:
         with self._lock:

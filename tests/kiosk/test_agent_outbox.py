@@ -1,4 +1,5 @@
-"""The agent ships the outbox: delete on PUBACK only, never twice in flight, bounded, reported."""
+"""The agent ships the outbox: delete on the hub's receipt only, never twice in flight,
+bounded, reported. A receipting subscriber stands in for the hub here."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def received(sub: Subscriber) -> Counter[str]:
     return Counter(decode(Channel.EVENTS, p).id for p in sub.payloads("/events"))
 
 
-def test_rows_are_deleted_only_after_their_puback_and_never_sent_twice_in_flight(
+def test_rows_are_deleted_only_once_receipted_and_never_sent_twice_in_flight(
     make_kiosk: Callable[..., KioskSetup],
     spawn_agent: Spawn,
     subscriber: Callable[..., Subscriber],
@@ -129,4 +130,23 @@ def test_rows_without_puback_are_published_again_after_the_timeout(
     wait_for(lambda: ui.stats().pending == 0, 5)
     counts = received(sub)
     assert all(counts[i] >= 2 for i in ids), counts  # sent again: duplicates, not losses
+    ui.close()
+
+
+def test_rows_the_hub_never_receipts_stay_and_go_out_again(
+    make_kiosk: Callable[..., KioskSetup],
+    spawn_agent: Spawn,
+    subscriber: Callable[..., Subscriber],
+) -> None:
+    """The broker acknowledged, but no receipt came (the broker lost them): keep, resend."""
+    kiosk = make_kiosk("kiosk-noreceipt", agent={"receipt_timeout_s": 0.5})
+    silent = subscriber(kiosk.topic("events"), receipts=False)
+    spawn_agent(kiosk.config)
+    ui = Outbox(kiosk.state / "outbox.db")
+    ids = append(ui, 4)
+    wait_for(lambda: all(received(silent)[i] >= 2 for i in ids), 10)  # sent again
+    assert ui.stats().pending == 4  # and still kept
+    hub = subscriber(kiosk.topic("events"))  # now someone receipts them
+    wait_for(lambda: ui.stats().pending == 0, 10)
+    assert set(ids) <= set(received(hub))
     ui.close()

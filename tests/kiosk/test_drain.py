@@ -1,4 +1,4 @@
-"""The drain rules with a stand-in link (no broker): window, PUBACK, timeout, hold."""
+"""The drain rules with a stand-in link (no broker): window, PUBACK, receipt, timeouts."""
 
 from __future__ import annotations
 
@@ -34,18 +34,24 @@ def make(tmp_path: Path, n: int, **options: Any) -> tuple[Drainer, StandInLink, 
     return drainer, link, outbox
 
 
-def test_window_and_delete_on_puback(tmp_path: Path) -> None:
+def test_window_puback_then_delete_on_receipt(tmp_path: Path) -> None:
     drainer, link, outbox = make(tmp_path, 5)
+    ids = outbox.event_ids()
     assert drainer.pump() == 3
     assert drainer.pump() == 0  # window full, nothing sent twice
     drainer.acknowledged([2, 999])  # ours and someone else's
-    assert outbox.stats().pending == 4 and drainer.in_flight == 2
+    assert drainer.in_flight == 2 and drainer.unconfirmed == 1
+    assert outbox.stats().pending == 5  # the broker's PUBACK is not enough to forget
     assert drainer.pump() == 1
     drainer.acknowledged([1, 3, 4])
     assert drainer.pump() == 1
     drainer.acknowledged([5])
-    assert outbox.stats().pending == 0 and drainer.acked == 5
+    assert drainer.pump() == 0  # all with the broker: none goes twice
     assert len(link.sent) == 5
+    drainer.received(ids[:2])
+    assert outbox.event_ids() == ids[2:] and drainer.acked == 2
+    drainer.received([*ids[2:], "not-ours-0001"])
+    assert outbox.stats().pending == 0 and drainer.unconfirmed == 0
 
 
 def test_nothing_goes_out_while_disconnected(tmp_path: Path) -> None:
@@ -54,19 +60,21 @@ def test_nothing_goes_out_while_disconnected(tmp_path: Path) -> None:
     assert drainer.pump() == 0 and link.sent == []
 
 
-def test_republish_after_timeout_and_ignore_the_late_puback(tmp_path: Path) -> None:
+def test_republish_after_puback_timeout_and_ignore_the_late_puback(tmp_path: Path) -> None:
     drainer, link, outbox = make(tmp_path, 1, republish_after_s=0.05)
     assert drainer.pump() == 1
     time.sleep(0.1)
     assert drainer.pump() == 1  # the same row, new message id
     assert link.sent[0][1] == link.sent[1][1] and drainer.republished == 1
     drainer.acknowledged([1])  # late PUBACK of the first copy: not tracked any more
-    assert outbox.stats().pending == 1
+    assert drainer.unconfirmed == 0
     drainer.acknowledged([2])
+    assert drainer.unconfirmed == 1
+    drainer.received(outbox.event_ids())
     assert outbox.stats().pending == 0
 
 
-def test_reconnect_restarts_the_timeout_clock(tmp_path: Path) -> None:
+def test_reconnect_restarts_the_puback_clock(tmp_path: Path) -> None:
     drainer, _, _ = make(tmp_path, 1, republish_after_s=0.5)
     drainer.pump()
     time.sleep(0.35)
@@ -75,22 +83,32 @@ def test_reconnect_restarts_the_timeout_clock(tmp_path: Path) -> None:
     assert drainer.pump() == 0  # 0.6 s since sent, but only 0.25 s since the reconnect
 
 
-def test_hold_after_a_lost_session(tmp_path: Path) -> None:
-    drainer, _, _ = make(tmp_path, 2, fresh_session_hold_s=0.3)
-    drainer.connected(session_lost=False)
+def test_no_receipt_means_a_new_pass_with_a_growing_wait(tmp_path: Path) -> None:
+    """The broker took the events but the hub never got them (a crash): send them again."""
+    drainer, link, outbox = make(tmp_path, 2, receipt_timeout_s=0.1, receipt_timeout_max_s=0.25)
+    drainer.pump()
+    drainer.acknowledged([1, 2])
+    assert drainer.pump() == 0
+    time.sleep(0.12)
+    assert drainer.pump() == 2  # a new pass, oldest first
+    assert [p for _, p in link.sent[2:]] == [p for _, p in link.sent[:2]]
+    drainer.acknowledged([3, 4])
+    time.sleep(0.12)
+    assert drainer.pump() == 0  # the wait doubled to 0.2 s
+    time.sleep(0.1)
     assert drainer.pump() == 2
-    drainer2, _, _ = make(tmp_path / "b", 2, fresh_session_hold_s=0.3)
-    drainer2.connected(session_lost=True)
-    assert drainer2.pump() == 0
-    time.sleep(0.35)
-    assert drainer2.pump() == 2
+    drainer.acknowledged([5, 6])
+    drainer.received(outbox.event_ids())  # a receipt resets the wait
+    assert outbox.stats().pending == 0 and drainer.passes == 2
 
 
-def test_acked_ids_are_reported(tmp_path: Path) -> None:
+def test_receipted_ids_are_reported(tmp_path: Path) -> None:
     drainer, _, outbox = make(tmp_path, 2)
     ids = outbox.event_ids()
     got: list[str] = []
     drainer.on_acked = got.extend
     drainer.pump()
     drainer.acknowledged([1, 2])
+    assert got == []
+    drainer.received(ids)
     assert got == ids
