@@ -37,7 +37,7 @@ pytest: $(STAMP) system-deps-test
 test: system-deps-test $(STAMP) lint typecheck pytest
 
 demo: system-deps-demo $(STAMP)
-	$(BIN)/python -m hub demo
+	$(BIN)/python -m hub demo $(ARGS)
 
 bench: system-deps-test $(STAMP)
 	$(BIN)/python bench/ingest.py

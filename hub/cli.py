@@ -136,7 +136,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from hub.demo import run_demo
 
     setup_logging(args.log_level)
-    return run_demo(Path(args.dir), kiosks=args.kiosks, port=args.port, fresh=args.fresh)
+    return run_demo(
+        Path(args.dir),
+        kiosks=args.kiosks,
+        port=args.port,
+        fresh=args.fresh,
+        broker_port=args.broker_port,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run hub, broker and a simulated fleet with demo data")
     p.add_argument("--dir", default="var/demo", help="where the demo keeps its state")
     p.add_argument("--kiosks", type=int, default=20)
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=int, default=8080, help="HTTP port of the hub")
+    p.add_argument("--broker-port", type=int, default=18830, help="port of the managed Mosquitto")
     p.add_argument("--fresh", action="store_true", help="start again from empty state")
     p.set_defaults(func=cmd_demo)
     return parser

@@ -8,6 +8,7 @@ outboxes under var/demo/. State survives a restart; `--fresh` starts again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -16,10 +17,12 @@ import signal
 import sys
 import tomllib
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from sqlalchemy import Connection, select
 
 from hub.accounts import Role, add_user, register_kiosk, revoke_kiosk
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 DEMO_EMAIL = "ops@gaia.demo"
 DEMO_PASSWORD = "demo-ops-2026"  # noqa: S105 - a published demo log-in, local only
 DATA = Path(__file__).with_name("demo_data.toml")
+HISTORY_DAYS = 42
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,9 @@ def seed_catalog(conn: Connection, data: dict[str, Any]) -> None:
     )
 
 
-def prepare(directory: Path, *, kiosks: int, port: int, fresh: bool) -> tuple[HubConfig, Path]:
+def prepare(
+    directory: Path, *, kiosks: int, port: int, fresh: bool, broker_port: int = 18830
+) -> tuple[HubConfig, Path]:
     """Create or reuse the demo state; returns the hub config and the fleet file."""
     if fresh and directory.exists():
         shutil.rmtree(directory)
@@ -121,7 +127,7 @@ def prepare(directory: Path, *, kiosks: int, port: int, fresh: bool) -> tuple[Hu
     config = HubConfig(
         state_dir=directory / "hub",
         http=HttpConfig(host="127.0.0.1", port=port),
-        broker=BrokerConfig(port=18830),
+        broker=BrokerConfig(port=broker_port),
     )
     engine = connect(config.db_url)
     migrate(engine)
@@ -162,18 +168,33 @@ def prepare(directory: Path, *, kiosks: int, port: int, fresh: bool) -> tuple[Hu
     return config, fleet_path
 
 
-def run_demo(directory: Path, *, kiosks: int = 20, port: int = 8080, fresh: bool = False) -> int:
+def run_demo(
+    directory: Path,
+    *,
+    kiosks: int = 20,
+    port: int = 8080,
+    fresh: bool = False,
+    broker_port: int = 18830,
+) -> int:
     """Run hub + broker + simulated fleet until Ctrl-C."""
-    config, fleet_path = prepare(directory, kiosks=kiosks, port=port, fresh=fresh)
+    config, fleet_path = prepare(
+        directory, kiosks=kiosks, port=port, fresh=fresh, broker_port=broker_port
+    )
     return asyncio.run(_serve(config, fleet_path, directory))
 
 
-async def _serve(config: HubConfig, fleet_path: Path, directory: Path) -> int:
-    import uvicorn
+class DemoServer(uvicorn.Server):
+    """uvicorn's server without its own signal handling: the demo stops the fleet first."""
 
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # the demo installs its own handlers (see _serve)
+
+
+async def _serve(config: HubConfig, fleet_path: Path, directory: Path) -> int:
     from hub.app import create_app
 
-    server = uvicorn.Server(
+    server = DemoServer(
         uvicorn.Config(
             create_app(config),
             host=config.http.host,
@@ -187,19 +208,29 @@ async def _serve(config: HubConfig, fleet_path: Path, directory: Path) -> int:
         if serving.done():
             return 1  # uvicorn said why (port in use, ...)
         await asyncio.sleep(0.1)
-    simulator = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "kiosk",
-        "simulate",
+    args = [
         "--fleet",
         str(fleet_path),
         "--state-dir",
         str(directory / "kiosks"),
         "--summary",
         str(directory / "simulator-summary.json"),
+        "--health-interval",
+        "10",
+    ]
+    marker = directory / "history-sent"
+    if not marker.exists():  # the first run also sends six weeks of past usage
+        args += ["--backfill-days", str(HISTORY_DAYS)]
+        marker.touch()
+    simulator = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "kiosk", "--log-level", "WARNING", "simulate", *args,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+        start_new_session=True,  # Ctrl-C reaches the demo, which stops the fleet first
+    )  # fmt: skip
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     url = f"http://{config.http.host}:{config.http.port}"
     print(
         "\n".join(
@@ -217,13 +248,16 @@ async def _serve(config: HubConfig, fleet_path: Path, directory: Path) -> int:
         ),
         flush=True,
     )
-    try:
-        await serving
-    finally:
-        if simulator.returncode is None:
-            simulator.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(simulator.wait(), 15)
-            except TimeoutError:
-                simulator.kill()
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+    print("\n  Stopping the simulated fleet, then the hub…", flush=True)
+    if simulator.returncode is None:
+        simulator.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(simulator.wait(), 20)
+        except TimeoutError:
+            simulator.kill()
+    server.should_exit = True
+    await serving
+    stopping.cancel()
     return 0

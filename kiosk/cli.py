@@ -43,6 +43,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         sessions_per_hour=args.sessions_per_hour,
         state_dir=Path(args.state_dir),
         seed=args.seed,
+        backfill_days=args.backfill_days,
     )
     return run_simulation(options)
 
@@ -77,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sessions-per-hour", type=float, default=6.0, metavar="X", help="per kiosk")
     p.add_argument("--state-dir", default="var/sim", help="outboxes live here (default: var/sim)")
     p.add_argument("--seed", type=int, help="random seed, for a repeatable fleet")
+    p.add_argument(
+        "--backfill-days",
+        type=int,
+        default=0,
+        metavar="D",
+        help="first send D days of past usage (and up to 7 days of health) with past times",
+    )
     p.set_defaults(func=cmd_simulate)
     return parser
 

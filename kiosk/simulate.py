@@ -24,17 +24,18 @@ import resource
 import signal
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from hub.protocol import Event, EventType, new_id, utcnow
-from kiosk.agent.health import SystemSample
+from hub.protocol import Channel, DeviceState, Event, EventType, encode, kiosk_topic, new_id, utcnow
+from kiosk import __version__
+from kiosk.agent.health import SystemSample, build_health
 from kiosk.agent.service import Agent
 from kiosk.config import AgentConfig, ConfigError, HubLink, KioskConfig, MqttLink
-from kiosk.outbox import Outbox
+from kiosk.outbox import Outbox, OutboxStats
 from kiosk.uilink import SimUi
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,8 @@ class SimOptions:
     outage_every_s: tuple[float, float] = (60.0, 240.0)
     outage_length_s: tuple[float, float] = (15.0, 45.0)
     faults: dict[str, str] | None = None  # kiosk id -> fault; None: a few chosen at random
+    backfill_days: int = 0  # history with past time stamps, for the demo's report and charts
+    backfill_sessions_per_day: float = 5.0
 
 
 class SimProbe:
@@ -118,6 +121,67 @@ class SimProbe:
         )
 
 
+Step = tuple[float, EventType, dict[str, Any]]
+
+
+def session_plan(r: random.Random, printer_usable: bool, printer_state: str) -> list[Step]:
+    """The events of one plausible visit, each with its offset in seconds from the start."""
+    steps: list[Step] = []
+    t = 0.0
+
+    def add(after_s: float, type_: EventType, **fields: Any) -> None:
+        nonlocal t
+        t += after_s
+        steps.append((round(t, 1), type_, fields))
+
+    add(0, EventType.SESSION_STARTED)
+    add(
+        r.uniform(15, 40),
+        EventType.IDENTIFIED,
+        detail=r.choices(("code", "qr", "first-visit"), weights=(5, 3, 2))[0],
+    )
+    topic = r.choice(TOPICS)
+    add(r.uniform(10, 40), EventType.TOPIC_CHOSEN, topic=topic)
+    add(r.uniform(5, 20), EventType.CALL_REQUESTED, topic=topic)
+    wait = round(min(900.0, r.lognormvariate(math.log(45), 0.8)), 1)
+    if r.random() < 0.82:
+        add(wait, EventType.CALL_ANSWERED, topic=topic, value=wait)
+        call = round(r.uniform(180, 1500), 1)
+        add(call, EventType.CALL_ENDED, topic=topic, value=call)
+        if r.random() < 0.3:
+            add(
+                1,
+                EventType.CALL_QUALITY,
+                detail=r.choices(("good", "fair", "poor"), weights=(7, 2, 1))[0],
+            )
+        if r.random() < 0.1:
+            add(5, EventType.CALLBACK_REQUESTED, topic=topic)
+        if r.random() < 0.7:
+            if printer_usable:
+                add(10, EventType.SLIP_PRINTED, topic=topic)
+            else:
+                add(10, EventType.ERROR, detail=f"printer-{printer_state}")
+    else:
+        add(wait, EventType.CALL_MISSED, topic=topic, value=wait)
+        if r.random() < 0.6:
+            add(20, EventType.CALLBACK_REQUESTED, topic=topic)
+    if r.random() < 0.6:
+        add(15, EventType.SURVEY, value=r.choices((1, 2, 3), weights=(1, 3, 6))[0])
+    reason = r.choices(("completed", "abandoned", "timeout"), weights=(8, 1, 1))[0]
+    add(10, EventType.SESSION_ENDED, detail=reason, value=round(t + 10, 1))
+    return steps
+
+
+def _poisson(r: random.Random, mean: float) -> int:
+    """A Poisson-distributed count (Knuth's method; fine for small means)."""
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= r.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
 @dataclass
 class SimKiosk:
     """One simulated kiosk: agent, outbox, UI, usage script and its fault."""
@@ -131,6 +195,7 @@ class SimKiosk:
     acked: list[str] = field(default_factory=list)
     agent: Agent | None = None
     outbox: Outbox | None = None
+    probe: SimProbe | None = None
     ui: SimUi = field(default_factory=SimUi)
 
     def build(self) -> None:
@@ -154,6 +219,7 @@ class SimKiosk:
         if self.fault in ("paper-low", "paper-out"):
             self.ui.fault("printer", self.fault)
         probe = SimProbe(self.rng, hot=self.fault == "hot-cpu", disk_full=self.fault == "disk-full")
+        self.probe = probe
         self.outbox = Outbox(config.outbox_path, config.outbox.max_events, config.outbox.max_bytes)
         self.agent = Agent(
             config,
@@ -177,46 +243,63 @@ class SimKiosk:
 
     async def session(self) -> None:
         """One visit: identify, choose a topic, call an adviser, maybe a slip and a survey."""
-        r, sid = self.rng, new_id()
-        self.emit(EventType.SESSION_STARTED, sid)
-        await self._step()
-        how = r.choices(("code", "qr", "first-visit"), weights=(5, 3, 2))[0]
-        self.emit(EventType.IDENTIFIED, sid, detail=how)
-        await self._step()
-        topic = r.choice(TOPICS)
-        self.emit(EventType.TOPIC_CHOSEN, sid, topic=topic)
-        length = r.uniform(40, 120)  # identifying and choosing
-        await self._step()
-        self.emit(EventType.CALL_REQUESTED, sid, topic=topic)
-        wait = round(min(900.0, r.lognormvariate(math.log(45), 0.8)), 1)
-        length += wait
-        await self._step()
-        if r.random() < 0.82:
-            self.emit(EventType.CALL_ANSWERED, sid, topic=topic, value=wait)
-            await self._step()
-            call = round(r.uniform(180, 1500), 1)
-            length += call
-            self.emit(EventType.CALL_ENDED, sid, topic=topic, value=call)
-            if r.random() < 0.3:
-                quality = r.choices(("good", "fair", "poor"), weights=(7, 2, 1))[0]
-                self.emit(EventType.CALL_QUALITY, sid, detail=quality)
-            if r.random() < 0.1:
-                self.emit(EventType.CALLBACK_REQUESTED, sid, topic=topic)
-            if r.random() < 0.7:
+        sid = new_id()
+        plan = session_plan(self.rng, self.ui.printer_usable(), self.ui.devices["printer"])
+        for i, (_offset, type_, fields) in enumerate(plan):
+            if i:
                 await self._step()
-                if self.ui.printer_usable():
-                    self.emit(EventType.SLIP_PRINTED, sid, topic=topic)
-                else:
-                    self.emit(EventType.ERROR, sid, detail=f"printer-{self.ui.devices['printer']}")
-        else:
-            self.emit(EventType.CALL_MISSED, sid, topic=topic, value=wait)
-            if r.random() < 0.6:
-                self.emit(EventType.CALLBACK_REQUESTED, sid, topic=topic)
-        await self._step()
-        if r.random() < 0.6:
-            self.emit(EventType.SURVEY, sid, value=r.choices((1, 2, 3), weights=(1, 3, 6))[0])
-        reason = r.choices(("completed", "abandoned", "timeout"), weights=(8, 1, 1))[0]
-        self.emit(EventType.SESSION_ENDED, sid, detail=reason, value=round(length + 30, 1))
+            self.emit(type_, sid, **fields)
+
+    def backfill_events(self, days: int, now: datetime) -> int:
+        """Past sessions on weekdays' opening hours over `days` days, with past time stamps."""
+        assert self.outbox is not None
+        r = self.rng
+        count = 0
+        for day in range(days, 0, -1):
+            date = (now - timedelta(days=day)).replace(hour=8, minute=0, second=0, microsecond=0)
+            if date.weekday() >= 5:  # town halls are closed at weekends
+                continue
+            for _ in range(_poisson(r, self.options.backfill_sessions_per_day)):
+                start = date + timedelta(seconds=r.uniform(0, 8 * 3600))
+                sid = new_id()
+                for offset, type_, fields in session_plan(r, True, "ok"):
+                    self.outbox.append(
+                        Event(
+                            type=type_, session=sid, ts=start + timedelta(seconds=offset), **fields
+                        )
+                    )
+                    count += 1
+        self.appended += count
+        return count
+
+    async def backfill_health(self, days: int, now: datetime, every_s: float = 900) -> None:
+        """Past health reports (for the dashboard's 24 h / 7 d charts), once connected."""
+        assert self.agent is not None
+        while not self.agent.link.connected:
+            await asyncio.sleep(0.5)
+        topic = kiosk_topic(self.kiosk.id, Channel.HEALTH)
+        steps = int(days * 86400 // every_s)
+        for i in range(steps, 0, -1):
+            ts = now - timedelta(seconds=i * every_s)
+            assert self.probe is not None
+            sample = self.probe.sample()
+            health = build_health(
+                sample,
+                app_version=__version__,
+                devices={
+                    "printer": DeviceState.OK,
+                    "camera": DeviceState.OK,
+                    "microphone": DeviceState.OK,
+                    "scanner": DeviceState.OK,
+                    "panel": DeviceState.OK,
+                },
+                outbox=OutboxStats(0, 0),
+                dropped_recent=0,
+            ).model_copy(update={"ts": ts, "uptime_s": float(i * every_s % (9 * 86400))})
+            while self.agent.link.publish(topic, encode(health), qos=1) is None:
+                await asyncio.sleep(0.5)  # disconnected: wait and try again
+            if i % 50 == 0:
+                await asyncio.sleep(0.05)  # let paho's queue drain
 
     async def usage(self) -> None:
         """Sessions as a Poisson process of `sessions_per_hour`."""
@@ -291,11 +374,18 @@ async def simulate(options: SimOptions, stop: asyncio.Event | None = None) -> di
     scripts: list[asyncio.Task[None]] = []
     for kiosk in kiosks:
         kiosk.build()  # every configuration is checked before anything connects
+    if options.backfill_days:
+        now = utcnow()
+        appended = sum(kiosk.backfill_events(options.backfill_days, now) for kiosk in kiosks)
+        log.info("history: %d events over %d days", appended, options.backfill_days)
     try:
         for kiosk, agent_stop in zip(kiosks, agent_stops, strict=True):
             assert kiosk.agent is not None
             agents.append(asyncio.create_task(kiosk.agent.run(agent_stop), name=kiosk.kiosk.id))
             scripts.append(asyncio.create_task(kiosk.usage()))
+            if options.backfill_days:
+                history = min(options.backfill_days, 7)
+                scripts.append(asyncio.create_task(kiosk.backfill_health(history, started)))
             if kiosk.fault == "flaky-network":
                 scripts.append(asyncio.create_task(kiosk.flaky_network()))
         log.info("simulating %d kiosks against %s (faults: %s)", len(kiosks), url, faults or "none")

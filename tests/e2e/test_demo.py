@@ -1,0 +1,64 @@
+"""`make demo` runs the whole system: hub, managed broker, simulated fleet with history."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from hub.broker import free_port
+from hub.demo import DEMO_EMAIL, DEMO_PASSWORD
+from hub.store import connect, schema
+from tests.e2e.harness import _env
+from tests.support import wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def test_demo_runs_the_whole_fleet_path_and_stops_cleanly(tmp_path: Path) -> None:
+    port, broker_port = free_port(), free_port()
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        demo = subprocess.Popen(
+            [sys.executable, "-m", "hub", "demo", "--dir", str(tmp_path / "demo"), "--kiosks", "6",
+             "--port", str(port), "--broker-port", str(broker_port)],
+            stdout=out, stderr=subprocess.STDOUT, env=_env(),
+        )  # fmt: skip
+    try:
+        wait_for(lambda: "Gaïa demo is running" in log.read_text(), 30)
+        engine = connect(f"sqlite:///{tmp_path / 'demo' / 'hub' / 'hub.db'}")
+
+        def online() -> int:
+            with engine.connect() as conn:
+                stmt = select(func.count()).select_from(schema.kiosks).where(schema.kiosks.c.online)
+                return int(conn.execute(stmt).scalar_one())
+
+        def events() -> int:
+            with engine.connect() as conn:
+                return int(
+                    conn.execute(select(func.count()).select_from(schema.events)).scalar_one()
+                )
+
+        wait_for(lambda: online() == 6, 30)
+        wait_for(lambda: events() > 500, 60)  # six weeks of history arrive through MQTT
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            page = client.get("/login")
+            assert page.status_code == 200
+            # The printed log-in works and the dashboard lists the demo's town halls.
+            client.post(
+                "/login",
+                data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+                headers={"Origin": f"http://127.0.0.1:{port}"},
+            )
+            fleet = client.get("/ops")
+            assert fleet.status_code == 200
+            assert "Mairie d&#39;Agen" in fleet.text or "Mairie d'Agen" in fleet.text
+    finally:
+        demo.send_signal(signal.SIGINT)
+        code = demo.wait(30)
+    assert code == 0, log.read_text()[-3000:]
