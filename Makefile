@@ -40,7 +40,8 @@ demo: system-deps-demo $(STAMP)
 	$(BIN)/python -m hub demo $(ARGS)
 
 bench: system-deps-test $(STAMP)
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.dashboard --kiosks 5000 --gc-freeze
 
 screenshots: system-deps-test $(STAMP)
 	$(BIN)/python scripts/screenshots.py

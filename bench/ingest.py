@@ -4,7 +4,7 @@ Runs against a real Mosquitto (started here on a free loopback port) with the
 hub's own ingest code writing to SQLite, beside the anchor measured in the
 same run: a bare paho subscriber that does nothing with what it receives.
 
-    .venv/bin/python bench/ingest.py [--messages 50000] [--kiosks 1000] [--seconds 10]
+    .venv/bin/python -m bench.ingest [--messages 50000] [--kiosks 200] [--seconds 10]
 
 The publisher runs in a separate process (this file with `publish`), so that
 it does not share the GIL with the subscriber under test.

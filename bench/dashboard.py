@@ -2,7 +2,7 @@
 
 Not a test (timings depend on the machine); run it by hand:
 
-    .venv/bin/python -m tests.hub.perf_fleet [--kiosks 5000] [--runs 40] [--gc-freeze]
+    .venv/bin/python -m bench.dashboard [--kiosks 5000] [--runs 40] [--gc-freeze]
 
 It seeds a SQLite database in a temporary directory (kiosks with a Health
 payload each, a few hundred open alerts, a week of health for one kiosk),

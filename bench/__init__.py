@@ -1,0 +1,1 @@
+"""Benchmarks: each prints a table and measures its anchor in the same run."""
