@@ -80,7 +80,6 @@ def seed(engine: Engine, kiosks: int, rng: random.Random) -> str:
     ]
     health = [
         {
-            "id": f"h{i}",
             "kiosk_id": "k-00001",
             "ts": now - i * 30,
             "cpu_temp_c": 50.0,

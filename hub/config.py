@@ -54,7 +54,7 @@ class BrokerConfig(_Section):
 
 class IngestConfig(_Section):
     batch_size: Annotated[int, Field(ge=1, le=20000)] = 1000
-    max_delay_ms: Annotated[int, Field(ge=1, le=5000)] = 50
+    max_delay_ms: Annotated[int, Field(ge=1, le=5000)] = 20
 
 
 class AlertsConfig(_Section):

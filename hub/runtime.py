@@ -12,11 +12,12 @@ import secrets
 import time
 from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import Engine, bindparam, delete, select
 
 from hub.accounts import credentials_version, kiosk_mqtt_users
 from hub.alerts import AlertEvaluator
 from hub.broker import ManagedBroker, mosquitto_hash
+from hub.config import RetentionConfig
 from hub.ingest import BatchWriter, IngestClient
 from hub.services import Services
 from hub.store import schema
@@ -34,6 +35,26 @@ def hub_broker_password(state_dir: Path) -> str:
     path.touch(mode=0o600)
     path.write_text(password)
     return password
+
+
+def purge_old(engine: Engine, retention: RetentionConfig, now: float | None = None) -> None:
+    """Delete health samples and events past their retention, and expired web sessions."""
+    now = now or time.time()
+    with engine.begin() as conn:
+        # Per kiosk, along the (kiosk_id, ts) key, rather than a full scan.
+        kiosk_ids = conn.execute(select(schema.kiosks.c.id)).scalars().all()
+        if kiosk_ids:
+            conn.execute(
+                delete(schema.health).where(
+                    schema.health.c.kiosk_id == bindparam("kid"),
+                    schema.health.c.ts < now - retention.health_days * 86400,
+                ),
+                [{"kid": kid} for kid in kiosk_ids],
+            )
+        conn.execute(
+            delete(schema.events).where(schema.events.c.ts < now - retention.events_days * 86400)
+        )
+        conn.execute(delete(schema.web_sessions).where(schema.web_sessions.c.expires_at < now))
 
 
 class Runtime:
@@ -115,25 +136,10 @@ class Runtime:
                 log.exception("broker supervision failed")
 
     async def _housekeeping(self) -> None:
-        """Purge old health samples and events, hourly."""
-        retention = self.config.retention
+        """Purge old health samples, events and sessions, hourly."""
         while True:
             try:
-                now = time.time()
-                with self.services.engine.begin() as conn:
-                    conn.execute(
-                        delete(schema.health).where(
-                            schema.health.c.ts < now - retention.health_days * 86400
-                        )
-                    )
-                    conn.execute(
-                        delete(schema.events).where(
-                            schema.events.c.ts < now - retention.events_days * 86400
-                        )
-                    )
-                    conn.execute(
-                        delete(schema.web_sessions).where(schema.web_sessions.c.expires_at < now)
-                    )
+                await asyncio.to_thread(purge_old, self.services.engine, self.config.retention)
             except Exception:
                 log.exception("housekeeping failed")
             await asyncio.sleep(3600)

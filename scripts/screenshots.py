@@ -136,7 +136,6 @@ def _seed_health(engine: Engine, now: float, rng: random.Random) -> None:
             busy = 9 <= hour < 17
             rows.append(
                 {
-                    "id": _id(),
                     "kiosk_id": kiosk_id,
                     "ts": ts,
                     "cpu_temp_c": _temperature(kiosk_id, ts, base_temp, rng),

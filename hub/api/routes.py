@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 
 from hub import fleet
 from hub.accounts import Role
-from hub.api.encoding import KioskJsonCache
+from hub.api.encoding import kiosks_json
 from hub.api.models import (
     AlertOut,
     CommandIn,
@@ -87,14 +87,6 @@ def _services(request: Request) -> Services:
     return services
 
 
-def _json_cache(request: Request) -> KioskJsonCache:
-    """This app's cache of kiosk JSON texts, made on first use."""
-    cache: KioskJsonCache | None = getattr(request.app.state, "kiosk_json_cache", None)
-    if cache is None:
-        cache = request.app.state.kiosk_json_cache = KioskJsonCache()
-    return cache
-
-
 def _error(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
@@ -113,9 +105,7 @@ def list_kiosks(
     flt = fleet.FleetFilter(q=q, territory=territory, state=state or "")
     with _services(request).engine.connect() as conn:
         rows, alerts = fleet.kiosk_rows(conn, flt, limit=limit, offset=offset)
-    complete = flt == fleet.FleetFilter() and limit is None and offset == 0
-    body = _json_cache(request).encode(rows, alerts, complete=complete)
-    return Response(body, media_type="application/json")
+    return Response(kiosks_json(rows, alerts), media_type="application/json")
 
 
 @router.get(

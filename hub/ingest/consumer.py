@@ -1,9 +1,11 @@
 """The hub's MQTT client: subscribes, validates in paho's thread, writes in batches.
 
-Messages are validated and collected in paho's own callback thread; a batch is
-written there once it is full, or by a small flusher thread once its oldest
-message has waited `max_delay_ms`. Batches, never single messages, cross
-threads (DESIGN.md §5). Acknowledgements are manual: a QoS 1 message is
+Messages are validated and collected in paho's own callback thread; a full
+batch (or one whose oldest message has waited `max_delay_ms`) is handed whole
+to a writer thread, so that paho reads the next batch while SQLite writes
+this one. Batches, never single messages, cross threads (DESIGN.md §5); the
+hand-over queue is short, so a slow database slows the reading down rather
+than filling memory. Acknowledgements are manual: a QoS 1 message is
 acknowledged to the broker only after its batch is committed, so a hub that
 dies mid-batch gets the message again from its persistent session.
 
@@ -14,6 +16,7 @@ Several hub replicas may share the stream with an MQTT shared subscription
 from __future__ import annotations
 
 import logging
+import queue
 import ssl
 import threading
 import time
@@ -97,8 +100,9 @@ class IngestClient:
         self._pending_since = 0.0
         self._list_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._batches: queue.Queue[list[tuple[Inbound, int, int]]] = queue.Queue(maxsize=4)
         self._stop = threading.Event()
-        self._flusher: threading.Thread | None = None
+        self._writer_thread: threading.Thread | None = None
         self._rejects = RateLimitedLog(log)
 
         self.client = mqtt.Client(
@@ -124,16 +128,16 @@ class IngestClient:
         self._stop.clear()
         self.client.connect_async(self.host, self.port, keepalive=self.keepalive)
         self.client.loop_start()
-        self._flusher = threading.Thread(
-            target=self._flush_loop, name="ingest-flusher", daemon=True
+        self._writer_thread = threading.Thread(
+            target=self._write_loop, name="ingest-writer", daemon=True
         )
-        self._flusher.start()
+        self._writer_thread.start()
 
     def stop(self) -> None:
         """Write what is pending, then disconnect (the session stays on the broker)."""
         self._stop.set()
-        if self._flusher:
-            self._flusher.join(timeout=5)
+        if self._writer_thread:
+            self._writer_thread.join(timeout=30)
         self.flush()
         self.client.disconnect()
         self.client.loop_stop()
@@ -199,7 +203,7 @@ class IngestClient:
             self._pending.append((item, msg.mid, msg.qos))
             full = len(self._pending) >= self.batch_size
         if full:
-            self.flush()
+            self._hand_over()
 
     def _reject(self, msg: mqtt.MQTTMessage, reason: str, detail: str) -> None:
         self.metrics.rejected.labels(reason).inc()
@@ -220,23 +224,49 @@ class IngestClient:
                 receipt = Receipt(events=ids[start : start + MAX_RECEIPT_IDS])
                 self.client.publish(kiosk_topic(kiosk_id, Channel.RECEIPTS), encode(receipt), qos=1)
 
-    def _flush_loop(self) -> None:
+    def _take_pending(self) -> list[tuple[Inbound, int, int]]:
+        with self._list_lock:
+            batch, self._pending = self._pending, []
+        return batch
+
+    def _hand_over(self) -> None:
+        """Give the pending batch to the writer thread (waits while it is behind)."""
+        batch = self._take_pending()
+        if batch:
+            self._batches.put(batch)
+
+    def _write_loop(self) -> None:
+        """The writer thread: full batches as they come, and partial ones once due."""
         tick = max(self.max_delay / 4, 0.002)
-        while not self._stop.wait(tick):
-            with self._list_lock:
-                due = bool(self._pending) and (
-                    time.monotonic() - self._pending_since >= self.max_delay
-                )
-            if due:
-                self.flush()
+        while True:
+            try:
+                batch = self._batches.get(timeout=tick)
+            except queue.Empty:
+                if self._stop.is_set():
+                    return  # stop() writes what is left
+                with self._list_lock:
+                    due = bool(self._pending) and (
+                        time.monotonic() - self._pending_since >= self.max_delay
+                    )
+                if not due:
+                    continue
+                batch = self._take_pending()
+            self._write(batch)
 
     def flush(self) -> None:
-        """Write the pending batch now, then acknowledge it to the broker."""
+        """Write everything received so far, now (in the calling thread)."""
+        while True:
+            try:
+                self._write(self._batches.get_nowait())
+            except queue.Empty:
+                break
+        self._write(self._take_pending())
+
+    def _write(self, batch: list[tuple[Inbound, int, int]]) -> None:
+        """Commit one batch, then acknowledge it to the broker and receipt its events."""
+        if not batch:
+            return
         with self._write_lock:
-            with self._list_lock:
-                batch, self._pending = self._pending, []
-            if not batch:
-                return
             items = [b[0] for b in batch]
             started = time.perf_counter()
             while True:

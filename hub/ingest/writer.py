@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, case, select, update
 from hub.commands import apply_acks
 from hub.protocol import Channel, Event, Health, Status
 from hub.store import schema, upsert_ignore
+from hub.store.bulk import BulkStatement, insert_ignore
 
 
 @dataclass(slots=True)
@@ -56,9 +57,8 @@ class BatchWriter:
             now = time.time()
             self._statuses(conn, [i for i in batch if i.channel is Channel.STATUS])
             self._health(conn, [i for i in batch if i.channel is Channel.HEALTH])
-            new_events = upsert_ignore(
+            new_events = EVENTS_INSERT.execute_rows(
                 conn,
-                schema.events,
                 [
                     _event_row(i.kiosk_id, i.message, now)
                     for i in batch
@@ -130,31 +130,14 @@ class BatchWriter:
     def _health(conn: Connection, items: list[Inbound]) -> None:
         if not items:
             return
-        upsert_ignore(conn, schema.health, [_health_row(i.kiosk_id, i.message) for i in items])
+        HEALTH_INSERT.execute_rows(conn, [_health_row(i.kiosk_id, i.message) for i in items])
         latest: dict[str, Health] = {}
         for item in items:
             current = latest.get(item.kiosk_id)
             if current is None or item.message.ts >= current.ts:
                 latest[item.kiosk_id] = item.message
-        k = schema.kiosks.c
-        stmt = (
-            update(schema.kiosks)
-            .where(k.id == bindparam("kid"))
-            # Never let an older report (replayed late) overwrite a newer one.
-            .where((k.last_health_at.is_(None)) | (k.last_health_at <= bindparam("hts")))
-            .values(
-                last_health_at=bindparam("hts"),
-                app_version=bindparam("version"),
-                cpu_temp_c=bindparam("temp"),
-                disk_used_pct=bindparam("disk"),
-                printer=bindparam("printer"),
-                ui=bindparam("ui_state"),
-                outbox_dropped_recent=bindparam("dropped"),
-                health_json=bindparam("hjson"),
-            )
-        )
-        conn.execute(
-            stmt,
+        KIOSK_HEALTH_UPDATE.execute(
+            conn,
             [
                 {
                     "kid": kid,
@@ -162,7 +145,7 @@ class BatchWriter:
                     "version": h.app_version,
                     "temp": h.cpu_temp_c,
                     "disk": h.disk_used_pct,
-                    "printer": h.devices.printer.value,
+                    "printer_state": h.devices.printer.value,
                     "ui_state": h.ui,
                     "dropped": h.outbox_dropped_recent,
                     "hjson": h.model_dump_json(),
@@ -176,45 +159,73 @@ class BatchWriter:
         seen: dict[str, float] = {}
         for item in batch:
             seen[item.kiosk_id] = max(seen.get(item.kiosk_id, 0.0), item.received_at)
-        k = schema.kiosks.c
-        conn.execute(
-            update(schema.kiosks)
-            .where(k.id == bindparam("kid"))
-            .values(
-                last_seen=case(
-                    (k.last_seen.is_(None), bindparam("seen")),
-                    (k.last_seen < bindparam("seen"), bindparam("seen")),
-                    else_=k.last_seen,
-                )
-            ),
-            [{"kid": kid, "seen": ts} for kid, ts in seen.items()],
+        LAST_SEEN_UPDATE.execute(conn, [{"kid": kid, "seen": ts} for kid, ts in seen.items()])
+
+
+_k = schema.kiosks.c
+HEALTH_KEYS = (
+    "kiosk_id", "ts", "cpu_temp_c", "load1", "mem_used_pct", "disk_used_pct",
+    "printer", "ui", "outbox_pending",
+)  # fmt: skip
+EVENT_KEYS = (
+    "id", "kiosk_id", "ts", "received_at", "type", "session", "topic", "value", "detail",
+)  # fmt: skip
+HEALTH_INSERT = BulkStatement(insert_ignore(schema.health), HEALTH_KEYS)
+EVENTS_INSERT = BulkStatement(insert_ignore(schema.events), EVENT_KEYS)
+KIOSK_HEALTH_UPDATE = BulkStatement(
+    update(schema.kiosks)
+    .where(_k.id == bindparam("kid"))
+    # Never let an older report (replayed late) overwrite a newer one.
+    .where((_k.last_health_at.is_(None)) | (_k.last_health_at <= bindparam("hts")))
+    .values(
+        last_health_at=bindparam("hts"),
+        app_version=bindparam("version"),
+        cpu_temp_c=bindparam("temp"),
+        disk_used_pct=bindparam("disk"),
+        printer=bindparam("printer_state"),
+        ui=bindparam("ui_state"),
+        outbox_dropped_recent=bindparam("dropped"),
+        health_json=bindparam("hjson"),
+    )
+)
+LAST_SEEN_UPDATE = BulkStatement(
+    update(schema.kiosks)
+    .where(_k.id == bindparam("kid"))
+    .values(
+        last_seen=case(
+            (_k.last_seen.is_(None), bindparam("seen")),
+            (_k.last_seen < bindparam("seen"), bindparam("seen")),
+            else_=_k.last_seen,
         )
+    )
+)
 
 
-def _event_row(kiosk_id: str, event: Event, stored_at: float) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "kiosk_id": kiosk_id,
-        "ts": event.ts.timestamp(),
-        "received_at": stored_at,
-        "type": event.type.value,
-        "session": event.session,
-        "topic": event.topic,
-        "value": event.value,
-        "detail": event.detail,
-    }
+def _event_row(kiosk_id: str, event: Event, stored_at: float) -> tuple[Any, ...]:
+    """An events row, in EVENT_KEYS order."""
+    return (
+        event.id,
+        kiosk_id,
+        event.ts.timestamp(),
+        stored_at,
+        event.type.value,
+        event.session,
+        event.topic,
+        event.value,
+        event.detail,
+    )
 
 
-def _health_row(kiosk_id: str, h: Health) -> dict[str, Any]:
-    return {
-        "id": h.id,
-        "kiosk_id": kiosk_id,
-        "ts": h.ts.timestamp(),
-        "cpu_temp_c": h.cpu_temp_c,
-        "load1": h.load1,
-        "mem_used_pct": h.mem_used_pct,
-        "disk_used_pct": h.disk_used_pct,
-        "printer": h.devices.printer.value,
-        "ui": h.ui,
-        "outbox_pending": h.outbox_pending,
-    }
+def _health_row(kiosk_id: str, h: Health) -> tuple[Any, ...]:
+    """A health row, in HEALTH_KEYS order."""
+    return (
+        kiosk_id,
+        h.ts.timestamp(),
+        h.cpu_temp_c,
+        h.load1,
+        h.mem_used_pct,
+        h.disk_used_pct,
+        h.devices.printer.value,
+        h.ui,
+        h.outbox_pending,
+    )

@@ -1,4 +1,4 @@
-"""The fast kiosk-list JSON writes what the documented model says, cached or not."""
+"""The fast kiosk-list JSON writes what the documented model says."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, update
 
 from hub import fleet
-from hub.api.encoding import KioskJsonCache, kiosks_json
+from hub.api.encoding import kiosks_json
 from hub.api.models import KioskOut, kiosk_body
 from hub.store import schema
 from tests.hub.helpers import add_alert, add_kiosk, health_json
@@ -40,11 +40,10 @@ def _seed(engine: Engine) -> None:
         add_alert(conn, "agen-01", "printer", NOW - 4, detail="printer paper-out")
 
 
-def _decoded(engine: Engine, cache: KioskJsonCache | None = None) -> list[dict[str, Any]]:
+def _decoded(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows, alerts = fleet.kiosk_rows(conn)
-    body = cache.encode(rows, alerts, complete=True) if cache else kiosks_json(rows, alerts)
-    result: list[dict[str, Any]] = json.loads(body)
+    result: list[dict[str, Any]] = json.loads(kiosks_json(rows, alerts))
     return result
 
 
@@ -60,11 +59,8 @@ def test_fast_json_equals_the_model_shape(engine: Engine) -> None:
         KioskOut.model_validate(kiosk)  # valid against the documented model
 
 
-def test_cache_reuses_unchanged_kiosks_and_follows_changes(engine: Engine) -> None:
+def test_json_follows_changes(engine: Engine) -> None:
     _seed(engine)
-    cache = KioskJsonCache()
-    first = _decoded(engine, cache)
-    assert _decoded(engine, cache) == first
     with engine.begin() as conn:
         conn.execute(
             update(schema.kiosks).where(schema.kiosks.c.id == "agen-01").values(online=False)
@@ -72,10 +68,9 @@ def test_cache_reuses_unchanged_kiosks_and_follows_changes(engine: Engine) -> No
         conn.execute(
             update(schema.alerts).where(schema.alerts.c.kind == "printer").values(closed_at=NOW)
         )
-    changed = _decoded(engine, cache)
+    changed = _decoded(engine)
     assert changed[0]["online"] is False
     assert [a["kind"] for a in changed[0]["alerts"]] == ["temperature"]
     with engine.begin() as conn:
         conn.execute(delete(schema.kiosks).where(schema.kiosks.c.id == "boe-01"))
-    assert [k["id"] for k in _decoded(engine, cache)] == ["agen-01"]
-    assert set(cache._entries) == {"agen-01"}
+    assert [k["id"] for k in _decoded(engine)] == ["agen-01"]

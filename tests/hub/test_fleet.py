@@ -154,7 +154,6 @@ def test_health_series_is_bucketed_in_sql(engine: Engine) -> None:
             insert(schema.health),
             [
                 {
-                    "id": f"h{i}",
                     "kiosk_id": "agen-01",
                     "ts": start + i * 60,
                     "cpu_temp_c": 40.0 + (i % 2) * 10,
@@ -165,9 +164,7 @@ def test_health_series_is_bucketed_in_sql(engine: Engine) -> None:
                 for i in range(1440)
             ],
         )
-        conn.execute(
-            insert(schema.health).values(id="other", kiosk_id="boe-01", ts=start + 5, cpu_temp_c=99)
-        )
+        conn.execute(insert(schema.health).values(kiosk_id="boe-01", ts=start + 5, cpu_temp_c=99))
     with engine.connect() as conn:
         points = fleet.health_series(conn, "agen-01", start, NOW, buckets=144)
     assert 140 <= len(points) <= 145

@@ -44,7 +44,6 @@ def kiosk(engine: Engine) -> str:
             insert(schema.health),
             [
                 {
-                    "id": f"h{i}",
                     "kiosk_id": "fumel-01",
                     "ts": NOW - i * 600,
                     "cpu_temp_c": 60.0 + i % 5,
