@@ -15,7 +15,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip==26.3
-	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[kiosk,hub,dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[kiosk,hub,dev,postgres]'
 	touch $(STAMP)
 
 system-deps-test:

@@ -12,7 +12,18 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, case, select, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Engine,
+    Float,
+    String,
+    bindparam,
+    case,
+    func,
+    select,
+    update,
+)
 
 from hub.commands import apply_acks
 from hub.protocol import Channel, Event, Health, Status
@@ -99,14 +110,15 @@ class BatchWriter:
             .where(k.id == bindparam("kid"))
             .values(
                 status_since=case(
-                    (k.status_since.is_(None), bindparam("since")),
-                    (k.online != bindparam("is_online"), bindparam("since")),
+                    (k.status_since.is_(None), bindparam("since", type_=Float)),
+                    (
+                        k.online != bindparam("is_online", type_=Boolean),
+                        bindparam("since", type_=Float),
+                    ),
                     else_=k.status_since,
                 ),
-                online=bindparam("is_online"),
-                app_version=case(
-                    (bindparam("version").is_(None), k.app_version), else_=bindparam("version")
-                ),
+                online=bindparam("is_online", type_=Boolean),
+                app_version=func.coalesce(bindparam("version", type_=String), k.app_version),
             )
         )
         rows = []
@@ -176,7 +188,7 @@ KIOSK_HEALTH_UPDATE = BulkStatement(
     update(schema.kiosks)
     .where(_k.id == bindparam("kid"))
     # Never let an older report (replayed late) overwrite a newer one.
-    .where((_k.last_health_at.is_(None)) | (_k.last_health_at <= bindparam("hts")))
+    .where((_k.last_health_at.is_(None)) | (_k.last_health_at <= bindparam("hts", type_=Float)))
     .values(
         last_health_at=bindparam("hts"),
         app_version=bindparam("version"),
@@ -193,8 +205,8 @@ LAST_SEEN_UPDATE = BulkStatement(
     .where(_k.id == bindparam("kid"))
     .values(
         last_seen=case(
-            (_k.last_seen.is_(None), bindparam("seen")),
-            (_k.last_seen < bindparam("seen"), bindparam("seen")),
+            (_k.last_seen.is_(None), bindparam("seen", type_=Float)),
+            (_k.last_seen < bindparam("seen", type_=Float), bindparam("seen", type_=Float)),
             else_=_k.last_seen,
         )
     )
