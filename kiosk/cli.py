@@ -44,8 +44,24 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         state_dir=Path(args.state_dir),
         seed=args.seed,
         backfill_days=args.backfill_days,
+        faults=_faults(args.fault) if args.fault is not None else None,
     )
     return run_simulation(options)
+
+
+def _faults(values: list[str]) -> dict[str, str]:
+    """`--fault k-agen=paper-out` (repeatable; `--fault none` for a healthy fleet)."""
+    from kiosk.simulate import FAULTS
+
+    faults: dict[str, str] = {}
+    for value in values:
+        if value == "none":
+            continue
+        kiosk_id, _, fault = value.partition("=")
+        if fault not in FAULTS:
+            raise ConfigError(f"--fault {value}: one of {', '.join(FAULTS)}")
+        faults[kiosk_id] = fault
+    return faults
 
 
 def _positive(value: str) -> float:
@@ -78,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sessions-per-hour", type=float, default=6.0, metavar="X", help="per kiosk")
     p.add_argument("--state-dir", default="var/sim", help="outboxes live here (default: var/sim)")
     p.add_argument("--seed", type=int, help="random seed, for a repeatable fleet")
+    p.add_argument(
+        "--fault",
+        action="append",
+        metavar="KIOSK=FAULT",
+        help="give a kiosk a fault (repeatable); default: about one kiosk in four at random",
+    )
     p.add_argument(
         "--backfill-days",
         type=int,

@@ -74,7 +74,6 @@ def _seed(hub: LiveHub) -> None:
             insert(schema.health),
             [
                 {
-                    "id": f"h{i}",
                     "kiosk_id": "marmande-01",
                     "ts": now - i * 300,
                     "cpu_temp_c": 70.0 + i % 20,
