@@ -27,12 +27,14 @@ import paho.mqtt.client as mqtt
 
 from hub.accounts import register_kiosk
 from hub.broker import ManagedBroker, mosquitto_hash
+from hub.config import IngestConfig
 from hub.ingest import BatchWriter, Inbound, IngestClient
 from hub.metrics import Metrics
 from hub.protocol import Health, encode, kiosk_topic, utcnow
 from hub.store import connect, migrate
 
 HUB, HUB_PW = "gaia-hub", "bench-hub"
+DEFAULTS = IngestConfig()
 PUB, PUB_PW = "bench-publisher", "bench-publisher"
 
 
@@ -177,6 +179,13 @@ def bare_subscriber(port: int, count: int, *, backlog: bool) -> float:
         pub.wait()
     client.disconnect()
     client.loop_stop()
+    # End the persistent session, or the broker would queue every later message for it.
+    cleanup = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare", clean_session=True
+    )
+    cleanup.username_pw_set(HUB, HUB_PW)
+    cleanup.connect("127.0.0.1", port)
+    cleanup.disconnect()
     return (len(times) - 1) / (times[-1] - times[0])
 
 
@@ -205,6 +214,8 @@ class IngestRun:
             username=HUB,
             password=HUB_PW,
             client_id="bench-hub",
+            batch_size=DEFAULTS.batch_size,  # the shipped hub.toml defaults
+            max_delay_ms=DEFAULTS.max_delay_ms,
             on_batch=self._on_batch,
         )
 
