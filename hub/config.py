@@ -53,6 +53,9 @@ class BrokerConfig(_Section):
 
 
 class IngestConfig(_Section):
+    # Processes sharing the MQTT stream (shared subscription); 2 on a 2-core host
+    # roughly doubles the persisted rate. 1: ingest in the hub process only.
+    workers: Annotated[int, Field(ge=1, le=16)] = 1
     batch_size: Annotated[int, Field(ge=1, le=20000)] = 1000
     max_delay_ms: Annotated[int, Field(ge=1, le=5000)] = 20
 

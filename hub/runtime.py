@@ -19,6 +19,7 @@ from hub.alerts import AlertEvaluator
 from hub.broker import ManagedBroker, mosquitto_hash
 from hub.config import RetentionConfig
 from hub.ingest import BatchWriter, IngestClient
+from hub.ingest.workers import IngestWorkers
 from hub.services import Services
 from hub.store import schema
 
@@ -65,6 +66,7 @@ class Runtime:
         self.config = services.config
         self.broker: ManagedBroker | None = None
         self.ingest: IngestClient | None = None
+        self.workers: IngestWorkers | None = None
         self.alerts = AlertEvaluator(services.engine, self.config.alerts, services.metrics)
         self._tasks: list[asyncio.Task[None]] = []
         self._credentials = ""
@@ -86,6 +88,8 @@ class Runtime:
             log.info("managed Mosquitto listening at %s", url)
         else:
             url, username, password = cfg.mqtt.url, cfg.mqtt.username, cfg.mqtt.password
+        # Several ingest processes split the stream through a shared subscription.
+        share_group = cfg.mqtt.share_group or ("gaia-hub" if cfg.ingest.workers > 1 else "")
         self.ingest = IngestClient(
             url,
             BatchWriter(self.services.engine),
@@ -93,7 +97,7 @@ class Runtime:
             username=username,
             password=password,
             client_id=cfg.mqtt.client_id,
-            share_group=cfg.mqtt.share_group,
+            share_group=share_group,
             keepalive=cfg.mqtt.keepalive,
             batch_size=cfg.ingest.batch_size,
             max_delay_ms=cfg.ingest.max_delay_ms,
@@ -101,6 +105,25 @@ class Runtime:
         )
         self.ingest.start()
         self.services.commands.publish = self.ingest.publish
+        if cfg.ingest.workers > 1:
+            self.workers = IngestWorkers(
+                {
+                    "url": url,
+                    "username": username,
+                    "password": password,
+                    "db_url": cfg.db_url,
+                    "client_id": cfg.mqtt.client_id,
+                    "share_group": share_group,
+                    "keepalive": cfg.mqtt.keepalive,
+                    "batch_size": cfg.ingest.batch_size,
+                    "max_delay_ms": cfg.ingest.max_delay_ms,
+                    "ca_file": cfg.mqtt.ca_file,
+                },
+                cfg.ingest.workers,
+                self.services.metrics,
+            )
+            self.workers.start()
+            self._spawn(self.workers.relay(), "ingest-workers")
         self._spawn(self.alerts.run(), "alerts")
         self._spawn(self.alerts.deliver(), "alert-webhook")
         self._spawn(self._housekeeping(), "housekeeping")
@@ -152,6 +175,8 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self.workers is not None:
+            await asyncio.to_thread(self.workers.stop)
         if self.ingest is not None:
             await asyncio.to_thread(self.ingest.stop)
             self.services.commands.publish = None

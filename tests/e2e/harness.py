@@ -27,7 +27,9 @@ def _env() -> dict[str, str]:
 class HubProcess:
     """`gaia-hub serve` in a subprocess, on the test's own broker."""
 
-    def __init__(self, directory: Path, broker: TestBroker, **alerts: Any) -> None:
+    def __init__(
+        self, directory: Path, broker: TestBroker, *, ingest_workers: int = 1, **alerts: Any
+    ) -> None:
         self.directory = directory
         self.broker = broker
         self.port = free_port()
@@ -47,6 +49,7 @@ client_id = "gaia-hub-e2e"
 keepalive = 5
 [ingest]
 max_delay_ms = 20
+workers = {ingest_workers}
 [alerts]
 evaluate_every_s = 0.5
 {alert_lines}
