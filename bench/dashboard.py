@@ -41,6 +41,12 @@ import uvicorn
 from hub.app import create_app
 from hub.config import HubConfig
 app = create_app(HubConfig(state_dir=Path(sys.argv[1])), background=False)
+# Anchor: a static body the size of the full kiosk list, from the same server.
+from fastapi import Response
+ANCHOR = b"[" + b"x" * 3_831_000 + b"]"
+@app.get("/bench-anchor")
+def anchor() -> Response:
+    return Response(ANCHOR, media_type="application/json")
 if sys.argv[3:] == ["freeze"]:
     import gc
     gc.freeze()  # start-up objects out of the collector's way: shorter gen-2 pauses
@@ -132,6 +138,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     paths = [
+        "/bench-anchor",
         "/ops",
         "/ops/fleet.json",
         "/ops/fleet.json?sort=alerts&dir=desc",
