@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.config import AlertsConfig
 from hub.metrics import Metrics
+from hub.reports.periods import local_tz
 from hub.store import schema
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,19 @@ class Wanted:
     detail: str
 
 
+PRINTER_DETAIL = {
+    "paper-low": "papier bientôt épuisé",
+    "paper-out": "plus de papier",
+    "offline": "imprimante débranchée ou éteinte",
+    "error": "imprimante en erreur",
+}
+
+
 def wanted_alerts(rows: list[Any], cfg: AlertsConfig, now: float) -> dict[tuple[str, str], Wanted]:
-    """The alerts that kiosks' current rows call for, keyed by (kiosk id, kind)."""
+    """The alerts that kiosks' current rows call for, keyed by (kiosk id, kind).
+
+    Details are short French sentences for ops staff (and the webhook).
+    """
     out: dict[tuple[str, str], Wanted] = {}
 
     def want(kid: str, kind: str, detail: str) -> None:
@@ -49,18 +62,23 @@ def wanted_alerts(rows: list[Any], cfg: AlertsConfig, now: float) -> dict[tuple[
             continue
         if not r.online:
             if r.status_since is not None and now - r.status_since > cfg.offline_after_s:
-                want(r.id, "offline", f"offline for {int((now - r.status_since) // 60)} min")
+                since = datetime.fromtimestamp(r.status_since, local_tz())
+                want(r.id, "offline", f"hors ligne depuis le {since:%d/%m à %H:%M}")
             continue  # the rest describes a running kiosk
-        if r.printer in ("paper-low", "paper-out", "offline", "error"):
-            want(r.id, "printer", f"printer {r.printer}")
+        if r.printer in PRINTER_DETAIL:
+            want(r.id, "printer", PRINTER_DETAIL[r.printer])
         if r.disk_used_pct is not None and r.disk_used_pct > cfg.disk_used_pct:
-            want(r.id, "disk", f"disk {r.disk_used_pct:.0f} % used")
+            want(r.id, "disk", f"disque rempli à {r.disk_used_pct:.0f} %")
         if r.cpu_temp_c is not None and r.cpu_temp_c > cfg.cpu_temp_c:
-            want(r.id, "temperature", f"CPU at {r.cpu_temp_c:.0f} °C")
+            want(r.id, "temperature", f"processeur à {r.cpu_temp_c:.0f} °C")
         if r.ui == "down":
-            want(r.id, "ui-down", "the kiosk screen is not running")
+            want(r.id, "ui-down", "l'écran de la borne ne fonctionne pas")
         if r.outbox_dropped_recent:
-            want(r.id, "outbox-dropping", f"{r.outbox_dropped_recent} usage events dropped")
+            want(
+                r.id,
+                "outbox-dropping",
+                f"{r.outbox_dropped_recent} événements d'usage perdus (file d'envoi pleine)",
+            )
     return out
 
 

@@ -42,7 +42,7 @@ from hub.app import create_app  # noqa: E402
 from hub.config import HubConfig  # noqa: E402
 from hub.protocol import DeviceState, Health, encode  # noqa: E402
 from hub.protocol.messages import Devices  # noqa: E402
-from hub.reports.periods import current_month, month_range, shift_month  # noqa: E402
+from hub.reports.periods import current_month, local_tz, month_range, shift_month  # noqa: E402
 from hub.store import schema  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -261,19 +261,36 @@ def _session(kiosk_id: str, ts: float, rng: random.Random) -> list[dict[str, Any
     ]
 
 
+def _offline_since(ts: float) -> str:
+    """The wording hub.alerts uses for an offline kiosk."""
+    return f"hors ligne depuis le {datetime.fromtimestamp(ts, local_tz()):%d/%m à %H:%M}"
+
+
 def _seed_alerts_and_commands(engine: Engine, now: float) -> None:
     alerts = [
         # kinds and wording of hub.alerts
-        (OFFLINE, "offline", "offline for 3062 min", now - 2 * 86400 - 3 * 3600, None),
-        (HOT, "temperature", "CPU at 84 °C", now - 40 * 60, None),
-        (PAPER_OUT, "printer", "printer paper-out", now - 5 * 3600, None),
-        (DISK, "disk", "disk 94 % used", now - 26 * 3600, None),
-        ("seyches-01", "offline", "offline for 3 min", now - 3 * 86400, now - 3 * 86400 + 900),
-        (PAPER_OUT, "printer", "printer paper-low", now - 4 * 86400, now - 4 * 86400 + 7200),
+        (
+            OFFLINE,
+            "offline",
+            _offline_since(now - 2 * 86400 - 3 * 3600 - 120),
+            now - 2 * 86400 - 3 * 3600,
+            None,
+        ),
+        (HOT, "temperature", "processeur à 84 °C", now - 40 * 60, None),
+        (PAPER_OUT, "printer", "plus de papier", now - 5 * 3600, None),
+        (DISK, "disk", "disque rempli à 94 %", now - 26 * 3600, None),
+        (
+            "seyches-01",
+            "offline",
+            _offline_since(now - 3 * 86400 - 120),
+            now - 3 * 86400,
+            now - 3 * 86400 + 900,
+        ),
+        (PAPER_OUT, "printer", "papier bientôt épuisé", now - 4 * 86400, now - 4 * 86400 + 7200),
         (
             "agen-01",
             "ui-down",
-            "the kiosk screen is not running",
+            "l'écran de la borne ne fonctionne pas",
             now - 5 * 86400,
             now - 5 * 86400 + 240,
         ),

@@ -161,5 +161,5 @@ async def test_webhook_gets_opened_and_closed_alerts(engine: Engine, webhook: st
     alert = Receiver.received[0]["alert"]
     assert alert["kiosk_id"] == "k-agen"
     assert alert["kind"] == "printer"
-    assert alert["detail"] == "printer paper-out"
+    assert alert["detail"] == "plus de papier"
     assert alert["site"] == "Mairie k-agen"
