@@ -15,15 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.harness import HubProcess, _env
 from tests.support import TestBroker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 FLEET = {
     "k-laplume": ("Mairie de Laplume", "Agenais", "paper-out"),
     "k-fumel": ("Mairie de Fumel", "Fumélois", "hot-cpu"),
@@ -53,9 +50,7 @@ def test_ops_sees_the_simulated_fleet_live(
     try:
         wait_for(lambda: all((r := hub.kiosk(k)) and r.online and r.health_json for k in FLEET), 30)
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-            )
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="fr-FR")
             page.goto(f"{hub.url}/ops")
             page.fill("input[name=email]", "ops@gaia.test")
