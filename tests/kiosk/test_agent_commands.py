@@ -58,7 +58,7 @@ def ops_kiosk(
     ops = Ops(kiosk, broker)
     status = Collector(ops.client, kiosk.topic("status"))
     agent = spawn_agent(kiosk.config)
-    wait_for(lambda: any(b'"online"' in p for p in status.payloads()), 10)
+    wait_for(lambda: any(b'"online"' in p for p in status.payloads()), 20)
     yield ops, kiosk, agent
     ops.client.loop_stop()
     ops.client.disconnect()

@@ -113,16 +113,19 @@ def test_rows_without_puback_are_published_again_after_the_timeout(
 ) -> None:
     kiosk = make_kiosk("kiosk-timeout", keepalive=10, agent={"publish_timeout_s": 0.5})
     sub = subscriber(kiosk.topic("events"))
+    status = subscriber(kiosk.topic("status"))
     spawn_agent(kiosk.config)
+    # Connected (its birth arrived) before the broker freezes: a CONNECT stuck in a
+    # frozen broker would only delay the first send, not test the timeout.
+    wait_for(lambda: any(b'"online"' in p for p in status.payloads()), 20)
     ui = Outbox(kiosk.state / "outbox.db")
-    wait_for(lambda: (kiosk.state / "outbox.db").exists() and sub.subscribed.is_set(), 10)
-    time.sleep(0.5)
+    time.sleep(0.3)
     process = broker.broker.process
     assert process is not None
     process.send_signal(signal.SIGSTOP)
     try:
         ids = append(ui, 3)
-        time.sleep(2.6)  # several timeouts without a PUBACK, even if the first send was late
+        time.sleep(1.6)  # three timeouts without a PUBACK
         assert ui.stats().pending == 3
     finally:
         process.send_signal(signal.SIGCONT)

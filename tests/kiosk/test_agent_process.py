@@ -173,9 +173,10 @@ def test_repeated_command_runs_once_even_across_a_restart(
     def results() -> list[str]:
         return [decode(Channel.ACKS, p).result.value for p in acks.payloads()]
 
+    status = Collector(tester, kiosk.topic("status"))
     agent = spawn_agent(kiosk.config)
-    wait_for(lambda: (kiosk.state / "outbox.db").exists(), 10)
-    time.sleep(0.5)
+    # Subscribed (its birth follows the subscription) before the first command goes out.
+    wait_for(lambda: any(b'"online"' in p for p in status.payloads()), 20)
     tester.publish(kiosk.topic("commands"), encode(command), qos=1)
     wait_for(lambda: results() == ["ok"], 10)
     assert marker.read_text() == "ran\n"
