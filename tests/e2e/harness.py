@@ -24,6 +24,17 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
 
 
+def _terminate(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, as systemd stops a service; SIGKILL if it does not exit in 15 s."""
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class HubProcess:
     """`gaia-hub serve` in a subprocess, on the test's own broker."""
 
@@ -115,13 +126,7 @@ evaluate_every_s = 0.5
         wait_for(lambda: "connected to the broker" in self.log.read_text(), 10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _terminate(self.process)
 
     def kiosk(self, kiosk_id: str) -> Any:
         with self.engine.connect() as conn:
@@ -195,10 +200,4 @@ max_events = {outbox_max_events}
         return time.monotonic()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _terminate(self.process)
