@@ -162,7 +162,12 @@ class ManagedBroker:
         log_file = open(self.directory / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the process
         try:
             self.process = subprocess.Popen(
-                [self.executable, "-c", str(conf)], stdout=log_file, stderr=log_file
+                [self.executable, "-c", str(conf)],
+                stdout=log_file,
+                stderr=log_file,
+                # Its own session: a Ctrl-C in the hub's terminal must not kill the broker
+                # before the hub has stopped the kiosks' traffic; the hub stops it itself.
+                start_new_session=True,
             )
         except FileNotFoundError:
             raise BrokerError(
