@@ -62,16 +62,11 @@ def upsert_ignore(conn: Connection, table: Table, rows: Iterable[Mapping[str, An
     rows = list(rows)
     if not rows:
         return 0
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    from hub.store.bulk import insert_ignore
 
-        stmt: Any = sqlite_insert(table).on_conflict_do_nothing()
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two supported back ends
-        raise StoreError(f"unsupported database {dialect}")
+    try:
+        stmt: Any = insert_ignore(table)(conn.dialect.name)
+    except ValueError as exc:  # pragma: no cover - only the two supported back ends
+        raise StoreError(str(exc)) from None
     result = conn.execute(stmt, rows)
     return max(result.rowcount, 0)

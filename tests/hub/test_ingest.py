@@ -30,18 +30,23 @@ def engine(tmp_path: Path) -> Engine:
     return eng
 
 
-@pytest.fixture
-def ingest(broker: TestBroker, engine: Engine) -> Iterator[IngestClient]:
-    client = IngestClient(
+def hub_client(broker: TestBroker, engine: Engine, batch_size: int = 500) -> IngestClient:
+    """The hub's ingest client with a fixed id: a new one resumes the broker session."""
+    return IngestClient(
         broker.url,
         BatchWriter(engine),
         Metrics(),
         username=HUB_USER,
         password=HUB_PASSWORD,
         client_id="hub-under-test",
-        batch_size=500,
+        batch_size=batch_size,
         max_delay_ms=20,
     )
+
+
+@pytest.fixture
+def ingest(broker: TestBroker, engine: Engine) -> Iterator[IngestClient]:
+    client = hub_client(broker, engine)
     client.start()
     wait_for(lambda: client.connected, 5)
     try:
@@ -189,16 +194,7 @@ def test_hub_offline_messages_are_delivered_on_return(
         pub.publish(kiosk_topic("k-agen", "events"), encode(event), qos=1)
     time.sleep(1)  # the hub is away: nothing may be written
     assert count(engine, schema.events) == 0
-    again = IngestClient(
-        broker.url,
-        BatchWriter(engine),
-        Metrics(),
-        username=HUB_USER,
-        password=HUB_PASSWORD,
-        client_id="hub-under-test",
-        batch_size=100,
-        max_delay_ms=20,
-    )
+    again = hub_client(broker, engine, batch_size=100)
     again.start()
     try:
         wait_for(lambda: count(engine, schema.events) == 300, 15)
