@@ -8,7 +8,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):/usr/sbin:$(PATH)
 
-.PHONY: demo test lint typecheck pytest bench screenshots system-deps-test system-deps-demo venv clean
+.PHONY: demo test lint typecheck pytest bench screenshots screens locale system-deps-test system-deps-demo venv clean
 
 venv: $(STAMP)
 
@@ -32,7 +32,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) system-deps-test
-	xvfb-run -a -s "-screen 0 1280x1024x24" $(BIN)/pytest -q $(PYTEST_ARGS)
+	xvfb-run -a -s "-screen 0 1920x1440x24" $(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: system-deps-test $(STAMP) lint typecheck pytest
 
@@ -42,9 +42,18 @@ demo: system-deps-demo $(STAMP)
 bench: system-deps-test $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.dashboard --kiosks 5000 --gc-freeze
+	xvfb-run -a -s "-screen 0 1920x1440x24" $(BIN)/python -m bench.ui --sessions 50 --json docs/bench-ui.json
 
 screenshots: system-deps-test $(STAMP)
 	$(BIN)/python scripts/screenshots.py
+
+# Every kiosk screen, both orientations, French and English -> docs/screens/*.png
+screens: system-deps-test $(STAMP)
+	xvfb-run -a -s "-screen 0 1920x1440x24" $(BIN)/python scripts/screens.py
+
+# Re-extract the kiosk's messages, update the .po catalogs, compile the .mo files
+locale: $(STAMP)
+	$(BIN)/python scripts/catalogs.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -60,11 +60,23 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def audit(conn: Connection, actor: str, action: str, target: str = "", detail: str = "") -> None:
-    """Append to the audit log (remote commands and account changes)."""
+def audit(
+    conn: Connection,
+    actor: str,
+    action: str,
+    target: str = "",
+    detail: str = "",
+    *,
+    ts: float | None = None,
+) -> None:
+    """Append to the audit log (remote commands and account changes); `ts` defaults to now."""
     conn.execute(
         insert(schema.audit).values(
-            ts=time.time(), actor=actor, action=action, target=target, detail=detail[:400]
+            ts=time.time() if ts is None else ts,
+            actor=actor,
+            action=action,
+            target=target,
+            detail=detail[:400],
         )
     )
 

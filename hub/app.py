@@ -64,10 +64,12 @@ def create_app(
     )
     app.state.services = services
 
+    from hub.api.kiosk import router as kiosk_router
     from hub.api.routes import router as api_router
     from hub.web.routes import router as web_router
 
     app.include_router(api_router)
+    app.include_router(kiosk_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(packages=[("hub.web", "static")]), name="static")
 

@@ -1,4 +1,4 @@
-"""`gaia-hub`: serve, migrate, and manage users, API tokens and kiosks.
+"""`gaia-hub`: serve, migrate, and manage users, API tokens, kiosks and job seekers.
 
 Secrets (tokens) go alone to standard output so scripts can capture them;
 explanations go to standard error.
@@ -131,6 +131,36 @@ def cmd_kiosk_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seeker_add(args: argparse.Namespace) -> int:
+    """Register a job seeker (personal code + PIN); the PIN is asked when not given."""
+    from hub.seekers import add_seeker
+
+    pin = args.pin
+    if pin is None:
+        import getpass
+
+        pin = getpass.getpass("PIN (4 to 6 digits): ")
+        if getpass.getpass("PIN again: ") != pin:
+            print("the two PINs differ; nothing changed", file=sys.stderr)
+            return 2
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        add_seeker(conn, args.code, pin, args.first_name, args.phone)
+    print("job seeker registered: they identify at a kiosk with the code and PIN", file=sys.stderr)
+    return 0
+
+
+def cmd_seeker_unlock(args: argparse.Namespace) -> int:
+    """Lift the lock a personal code got after too many wrong PINs."""
+    from hub.seekers import unlock_seeker
+
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        unlock_seeker(conn, args.code)
+    print("personal code unlocked", file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the whole system locally with demo data (see hub.demo)."""
     from hub.demo import run_demo
@@ -142,6 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         port=args.port,
         fresh=args.fresh,
         broker_port=args.broker_port,
+        ui=not args.no_ui,
     )
 
 
@@ -188,12 +219,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kiosk_id")
     p.set_defaults(func=cmd_kiosk_revoke)
 
+    seeker = sub.add_parser("seeker", help="job seekers (personal code and PIN)").add_subparsers(
+        dest="action", required=True
+    )
+    p = with_config(seeker.add_parser("add", help="register a job seeker"))
+    p.add_argument("--code", required=True, help="personal code, 6 to 10 digits")
+    p.add_argument("--pin", help="4 to 6 digits (asked when omitted)")
+    p.add_argument("--first-name", required=True)
+    p.add_argument("--phone", help="for call-backs, e.g. 0612345678")
+    p.set_defaults(func=cmd_seeker_add)
+    p = with_config(seeker.add_parser("unlock", help="lift a code's lock after wrong PINs"))
+    p.add_argument("--code", required=True)
+    p.set_defaults(func=cmd_seeker_unlock)
+
     p = sub.add_parser("demo", help="run hub, broker and a simulated fleet with demo data")
     p.add_argument("--dir", default="var/demo", help="where the demo keeps its state")
     p.add_argument("--kiosks", type=int, default=20)
     p.add_argument("--port", type=int, default=8080, help="HTTP port of the hub")
     p.add_argument("--broker-port", type=int, default=18830, help="port of the managed Mosquitto")
     p.add_argument("--fresh", action="store_true", help="start again from empty state")
+    p.add_argument(
+        "--no-ui", action="store_true", help="do not open the kiosk UI (opens when DISPLAY is set)"
+    )
     p.set_defaults(func=cmd_demo)
     return parser
 

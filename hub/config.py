@@ -72,6 +72,25 @@ class AlertsConfig(_Section):
 class RetentionConfig(_Section):
     health_days: Annotated[float, Field(gt=0)] = 8
     events_days: Annotated[float, Field(gt=0)] = 800
+    # Contact requests hold personal data: handled ones go after this many days,
+    # every request (handled or not) after `requests_days`.
+    handled_requests_days: Annotated[float, Field(gt=0)] = 7
+    requests_days: Annotated[float, Field(gt=0)] = 60
+
+
+class KioskApiConfig(_Section):
+    """The kiosk API (hub.api.kiosk): job seekers' PIN checks and their limits."""
+
+    # Wrong PINs in a row before a personal code locks, and for how long.
+    pin_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    lock_minutes: Annotated[float, Field(gt=0)] = 15
+    # How long a seeker reference (identify -> contact request) stays valid.
+    ref_hours: Annotated[float, Field(gt=0)] = 4
+    # Unknown codes from one kiosk within the window before that kiosk's identify
+    # answers are `locked` for `kiosk_lock_minutes` (nobody enumerates codes).
+    kiosk_unknown_codes: Annotated[int, Field(ge=1, le=10_000)] = 20
+    kiosk_window_minutes: Annotated[float, Field(gt=0)] = 10
+    kiosk_lock_minutes: Annotated[float, Field(gt=0)] = 15
 
 
 class CommandsConfig(_Section):
@@ -90,6 +109,7 @@ class HubConfig(_Section):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     commands: CommandsConfig = Field(default_factory=CommandsConfig)
+    kiosk_api: KioskApiConfig = Field(default_factory=KioskApiConfig)
 
     @property
     def db_url(self) -> str:

@@ -3,6 +3,12 @@
 Everything runs locally on embedded defaults: the hub on http://127.0.0.1:8080,
 Mosquitto on 127.0.0.1:18830, a SQLite database and the simulated kiosks'
 outboxes under var/demo/. State survives a restart; `--fresh` starts again.
+
+One more kiosk, `k-laplume-ui`, has a touch UI: its configuration is written to
+var/demo/kiosk-ui.toml and, on a machine with a screen (DISPLAY set) and
+without `--no-ui`, the demo opens its UI (`python -m kiosk ui`) and runs its
+agent. Demo job seekers (codes and PINs in hub/demo_data.toml) are printed in
+the banner.
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
-from hub.accounts import Role, add_user, register_kiosk, revoke_kiosk
+from hub.accounts import Role, add_user, kiosk_for_token, register_kiosk, revoke_kiosk
 from hub.config import BrokerConfig, HttpConfig, HubConfig
+from hub.seekers import add_seeker
 from hub.store import connect, migrate, schema, upsert_ignore
 
 log = logging.getLogger(__name__)
@@ -35,6 +42,7 @@ DEMO_EMAIL = "ops@gaia.demo"
 DEMO_PASSWORD = "demo-ops-2026"  # noqa: S105 - a published demo log-in, local only
 DATA = Path(__file__).with_name("demo_data.toml")
 HISTORY_DAYS = 42
+UI_CONFIG = "kiosk-ui.toml"
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,10 @@ class DemoKiosk:
     id: str
     site: str
     territory: str
+
+
+UI_KIOSK = DemoKiosk("k-laplume-ui", "Mairie de Laplume", "agenais")
+"""The demo kiosk with a touch UI (the others are simulated agents only)."""
 
 
 def load_data() -> dict[str, Any]:
@@ -87,7 +99,7 @@ def demo_fleet(count: int, data: dict[str, Any] | None = None) -> list[DemoKiosk
 
 
 def seed_catalog(conn: Connection, data: dict[str, Any]) -> None:
-    """Territories, topics and partners (existing rows are left as they are)."""
+    """Territories, topics and partners; partners' hours and schedules follow the file."""
     upsert_ignore(
         conn,
         schema.territories,
@@ -111,10 +123,82 @@ def seed_catalog(conn: Connection, data: dict[str, Any]) -> None:
                 "topic_id": p["topic"],
                 "phone": p["phone"],
                 "hours": p["hours"],
+                "opening": p.get("opening", ""),
             }
             for p in data["partners"]
         ],
     )
+    for p in data["partners"]:  # a demo from before schedules existed gets them too
+        conn.execute(
+            update(schema.partners)
+            .where(schema.partners.c.id == p["id"])
+            .values(hours=p["hours"], opening=p.get("opening", ""))
+        )
+
+
+def seed_seekers(conn: Connection, data: dict[str, Any]) -> None:
+    """The demo job seekers (left as they are when present)."""
+    for seeker in data.get("seekers", []):
+        known = conn.execute(
+            select(schema.seekers.c.code).where(schema.seekers.c.code == seeker["code"])
+        ).first()
+        if not known:
+            add_seeker(
+                conn,
+                seeker["code"],
+                seeker["pin"],
+                seeker["first_name"],
+                seeker.get("phone"),
+                actor="demo",
+            )
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def write_ui_config(conn: Connection, directory: Path, hub_url: str, mqtt_url: str) -> Path:
+    """Register the UI kiosk when needed and write its kiosk.toml; returns its path.
+
+    The token is kept from the previous file while the kiosk stays registered;
+    URLs follow the current ports.
+    """
+    path = directory / UI_CONFIG
+    token = ""
+    if path.exists():
+        with contextlib.suppress(tomllib.TOMLDecodeError, OSError):
+            token = tomllib.loads(path.read_text(encoding="utf-8")).get("hub", {}).get("token", "")
+    kiosk = UI_KIOSK
+    if not token or kiosk_for_token(conn, token) != kiosk.id:
+        registered = conn.execute(
+            select(schema.kiosks.c.registered).where(schema.kiosks.c.id == kiosk.id)
+        ).scalar()
+        if registered:  # its token was lost with the file: issue a new one
+            revoke_kiosk(conn, kiosk.id, actor="demo")
+        token = register_kiosk(conn, kiosk.id, kiosk.site, kiosk.territory, actor="demo").token
+    text = "\n".join(
+        [
+            "# Written by `gaia-hub demo`: the demo kiosk with a touch UI (keep it private:",
+            "# the token is this kiosk's secret).",
+            f"kiosk_id = {_toml_str(kiosk.id)}",
+            'profile = "sim"',
+            f"state_dir = {_toml_str(str(directory / 'kiosk-ui'))}",
+            "",
+            "[hub]",
+            f"url = {_toml_str(hub_url)}",
+            f"token = {_toml_str(token)}",
+            "",
+            "[mqtt]",
+            f"url = {_toml_str(mqtt_url)}",
+            "",
+            "[ui]",
+            "fullscreen = false",
+            "",
+        ]
+    )
+    path.touch(mode=0o600)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def prepare(
@@ -137,8 +221,11 @@ def prepare(
     if fleet_path.exists():
         known = {k["id"]: k for k in json.loads(fleet_path.read_text())["kiosks"]}
     entries = []
+    mqtt_url = f"mqtt://127.0.0.1:{config.broker.port}"
     with engine.begin() as conn:
         seed_catalog(conn, data)
+        seed_seekers(conn, data)
+        write_ui_config(conn, directory, f"http://{config.http.host}:{config.http.port}", mqtt_url)
         if not conn.execute(
             select(schema.users.c.id).where(schema.users.c.email == DEMO_EMAIL)
         ).first():
@@ -161,7 +248,7 @@ def prepare(
                     "territory": kiosk.territory,
                 }
             )
-    fleet = {"mqtt_url": f"mqtt://127.0.0.1:{config.broker.port}", "kiosks": entries}
+    fleet = {"mqtt_url": mqtt_url, "kiosks": entries}
     fleet_path.touch(mode=0o600)
     fleet_path.write_text(json.dumps(fleet, indent=2, ensure_ascii=False))
     engine.dispose()
@@ -175,12 +262,26 @@ def run_demo(
     port: int = 8080,
     fresh: bool = False,
     broker_port: int = 18830,
+    ui: bool = True,
 ) -> int:
-    """Run hub + broker + simulated fleet until Ctrl-C."""
+    """Run hub + broker + simulated fleet (+ the UI kiosk with a screen) until Ctrl-C."""
     config, fleet_path = prepare(
         directory, kiosks=kiosks, port=port, fresh=fresh, broker_port=broker_port
     )
-    return asyncio.run(_serve(config, fleet_path, directory))
+    open_ui = ui and bool(os.environ.get("DISPLAY"))
+    return asyncio.run(_serve(config, fleet_path, directory, open_ui=open_ui))
+
+
+def _seeker_lines() -> list[str]:
+    """Banner lines naming the demo job seekers' codes and PINs."""
+    lines = []
+    for seeker in load_data().get("seekers", []):
+        phone = "has a phone for call-backs" if seeker.get("phone") else "no phone"
+        lines.append(
+            f"  Job seeker    : code {seeker['code']} PIN {seeker['pin']}"
+            f" ({seeker['first_name']}, {phone})"
+        )
+    return lines
 
 
 class DemoServer(uvicorn.Server):
@@ -191,7 +292,46 @@ class DemoServer(uvicorn.Server):
         yield  # the demo installs its own handlers (see _serve)
 
 
-async def _serve(config: HubConfig, fleet_path: Path, directory: Path) -> int:
+async def _watch(process: asyncio.subprocess.Process, name: str) -> None:
+    """Log a child that ends on its own; the demo carries on without it."""
+    code = await process.wait()
+    log.warning("%s exited (code %s); the demo carries on without it", name, code)
+
+
+async def _stop(process: asyncio.subprocess.Process, timeout: float = 20) -> None:
+    """SIGTERM a child, SIGKILL it if it does not exit in time."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def _start_ui(ui_config: Path) -> list[tuple[asyncio.subprocess.Process, str]]:
+    """The UI kiosk's touch interface and agent, in their own sessions (Ctrl-C is ours)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    children = []
+    for name, args in (
+        ("kiosk UI", ["-m", "kiosk", "ui", "--config", str(ui_config)]),
+        ("kiosk agent", ["-m", "kiosk", "--log-level", "WARNING", "agent", "--config",
+                         str(ui_config)]),
+    ):  # fmt: skip
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, *args, env=env, start_new_session=True
+            )
+        except OSError as exc:
+            log.warning("cannot start the %s: %s", name, exc)
+            continue
+        children.append((process, name))
+    return children
+
+
+async def _serve(
+    config: HubConfig, fleet_path: Path, directory: Path, *, open_ui: bool = False
+) -> int:
     from hub.app import create_app
 
     server = DemoServer(
@@ -227,6 +367,9 @@ async def _serve(config: HubConfig, fleet_path: Path, directory: Path) -> int:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         start_new_session=True,  # Ctrl-C reaches the demo, which stops the fleet first
     )  # fmt: skip
+    ui_config = directory / UI_CONFIG
+    ui_children = await _start_ui(ui_config) if open_ui else []
+    watchers = [asyncio.create_task(_watch(p, name)) for p, name in ui_children]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -239,6 +382,14 @@ async def _serve(config: HubConfig, fleet_path: Path, directory: Path) -> int:
                 "  Gaïa demo is running.",
                 f"  Ops dashboard : {url}/ops",
                 f"  Log in with   : {DEMO_EMAIL} / {DEMO_PASSWORD}",
+                f"  Requests      : {url}/requests (call-backs and appointments from kiosks)",
+                *_seeker_lines(),
+                f"  Kiosk UI      : {UI_KIOSK.id}, {UI_KIOSK.site} — "
+                + (
+                    "opening on this screen"
+                    if ui_children
+                    else f"{sys.executable} -m kiosk ui --config {ui_config}"
+                ),
                 f"  API docs      : {url}/api/docs    Metrics: {url}/metrics",
                 f"  MQTT broker   : mqtt://127.0.0.1:{config.broker.port} (per-kiosk users)",
                 f"  State         : {directory}/ (make demo ARGS=--fresh starts again)",
@@ -250,13 +401,12 @@ async def _serve(config: HubConfig, fleet_path: Path, directory: Path) -> int:
     )
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
-    print("\n  Stopping the simulated fleet, then the hub…", flush=True)
-    if simulator.returncode is None:
-        simulator.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(simulator.wait(), 20)
-        except TimeoutError:
-            simulator.kill()
+    print("\n  Stopping the kiosk UI, the simulated fleet, then the hub…", flush=True)
+    for task in watchers:
+        task.cancel()
+    for process, _name in ui_children:
+        await _stop(process, 10)
+    await _stop(simulator)
     server.should_exit = True
     await serving
     stopping.cancel()

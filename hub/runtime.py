@@ -18,8 +18,10 @@ from hub.accounts import credentials_version, kiosk_mqtt_users
 from hub.alerts import AlertEvaluator
 from hub.broker import ManagedBroker, mosquitto_hash
 from hub.config import RetentionConfig
+from hub.contact_requests import purge_requests
 from hub.ingest import BatchWriter, IngestClient
 from hub.ingest.workers import IngestWorkers
+from hub.seekers import purge_refs
 from hub.services import Services
 from hub.store import schema
 
@@ -39,7 +41,8 @@ def hub_broker_password(state_dir: Path) -> str:
 
 
 def purge_old(engine: Engine, retention: RetentionConfig, now: float | None = None) -> None:
-    """Delete health samples and events past their retention, and expired web sessions."""
+    """Delete what is past its retention: health samples, events, contact requests,
+    expired web sessions and expired seeker references."""
     now = now or time.time()
     with engine.begin() as conn:
         # Per kiosk, along the (kiosk_id, ts) key, rather than a full scan.
@@ -56,6 +59,8 @@ def purge_old(engine: Engine, retention: RetentionConfig, now: float | None = No
             delete(schema.events).where(schema.events.c.ts < now - retention.events_days * 86400)
         )
         conn.execute(delete(schema.web_sessions).where(schema.web_sessions.c.expires_at < now))
+        purge_requests(conn, retention, now)
+        purge_refs(conn, now)
 
 
 class Runtime:
@@ -159,7 +164,7 @@ class Runtime:
                 log.exception("broker supervision failed")
 
     async def _housekeeping(self) -> None:
-        """Purge old health samples, events and sessions, hourly."""
+        """Purge what is past its retention (see purge_old), hourly."""
         while True:
             try:
                 await asyncio.to_thread(purge_old, self.services.engine, self.config.retention)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,3 +23,5 @@ class Services:
     metrics: Metrics
     commands: CommandSender
     state_dir: Path = field(default_factory=lambda: Path("var/hub"))
+    clock: Callable[[], float] = time.time
+    """The time (epoch seconds) the kiosk API goes by; tests replace it."""

@@ -1,8 +1,8 @@
 """`gaia-kiosk`: the kiosk's command line (also `python -m kiosk`).
 
-Subcommands: `agent` (the fleet agent of one kiosk) and `simulate` (a
-simulated fleet). Each imports its machinery only when chosen. A bad
-configuration exits with status 2 and a one-line message.
+Subcommands: `ui` (the touch interface), `agent` (the fleet agent of one
+kiosk) and `simulate` (a simulated fleet). Each imports its machinery only
+when chosen. A bad configuration exits with status 2 and a one-line message.
 """
 
 from __future__ import annotations
@@ -28,6 +28,13 @@ def cmd_agent(args: argparse.Namespace) -> int:
     from kiosk.agent import run_agent
 
     return run_agent(args.config)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Run the touch interface of this kiosk until SIGTERM / SIGINT."""
+    from kiosk.ui.main import run_ui
+
+    return run_ui(args.config)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -72,7 +79,7 @@ def _positive(value: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line; later issues add `ui`, `selftest` and `print-test` here."""
+    """The command line; later issues add `selftest` and `print-test` here."""
     parser = argparse.ArgumentParser(prog="gaia-kiosk", description="Gaïa kiosk")
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -82,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("agent", help="report health, ship the outbox, take remote commands")
     p.add_argument("--config", default="kiosk.toml", help="kiosk.toml (default: ./kiosk.toml)")
     p.set_defaults(func=cmd_agent)
+
+    p = sub.add_parser("ui", help="the touch interface (full screen, locked down)")
+    p.add_argument("--config", default="kiosk.toml", help="kiosk.toml (default: ./kiosk.toml)")
+    p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("simulate", help="run a simulated fleet of kiosks against a broker")
     p.add_argument("--fleet", required=True, help="FLEET.json written by the hub's demo")

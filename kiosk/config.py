@@ -64,6 +64,50 @@ class OutboxConfig(_Section):
     max_bytes: Annotated[int, Field(ge=10_000)] = 20_000_000
 
 
+class UiConfig(_Section):
+    """The touch interface (`gaia-kiosk ui`)."""
+
+    language: Literal["fr", "en"] = "fr"
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    fullscreen: bool = True
+    # After this long without a touch, "are you still there?" counts down, then
+    # the session ends (not while waiting for or during a call).
+    idle_s: Annotated[float, Field(gt=0)] = 60
+    idle_countdown_s: Annotated[int, Field(ge=1, le=120)] = 20
+    goodbye_s: Annotated[float, Field(gt=0)] = 8
+    catalog_refresh_s: Annotated[float, Field(gt=0)] = 60
+    # How long the hub may take to answer before the kiosk says it is unreachable.
+    hub_timeout_s: Annotated[float, Field(gt=0)] = 8
+    pin_attempts_shown: bool = True
+    # The ops menu: a long press in the top-left corner, then this PIN.
+    ops_pin: Annotated[str, Field(pattern=r"^[0-9]{4,10}$")] = "246810"
+    ops_long_press_s: Annotated[float, Field(gt=0)] = 3
+    # "auto": espeak-ng when installed; "off": never; or a path to espeak-ng.
+    speech: str = "auto"
+    high_contrast: bool = False
+
+
+class DevicesConfig(_Section):
+    """Device URLs (DESIGN.md §3): `dummy` and simulated devices ship in the package."""
+
+    # dummy | file:PATH | serial:/dev/ttyUSB0?baudrate=38400 | usb:0x04b8:0x0e15 |
+    # network:10.0.0.5 | none
+    printer: str = "dummy"
+    printer_profile: str = "TM-T88V"
+
+
+class CallConfig(_Section):
+    """The call engine: `sim` (synthetic adviser and video) until the aiortc engine lands."""
+
+    engine: Literal["sim"] = "sim"
+    # The simulated adviser answers after this long, unless the topic is unavailable.
+    sim_answer_after_s: Annotated[float, Field(ge=0)] = 6
+    # Topics the simulated adviser never answers (to show the missed path).
+    sim_unanswered_topics: list[str] = Field(default_factory=list)
+    ring_timeout_s: Annotated[float, Field(gt=0)] = 45
+    sim_call_s: Annotated[float, Field(gt=0)] = 600
+
+
 class KioskConfig(_Section):
     """The whole kiosk configuration."""
 
@@ -74,11 +118,19 @@ class KioskConfig(_Section):
     mqtt: MqttLink = Field(default_factory=MqttLink)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    ui: UiConfig = Field(default_factory=UiConfig)
+    devices: DevicesConfig = Field(default_factory=DevicesConfig)
+    call: CallConfig = Field(default_factory=CallConfig)
 
     @property
     def outbox_path(self) -> Path:
         """Where the outbox database lives."""
         return Path(self.outbox.path) if self.outbox.path else self.state_dir / "outbox.db"
+
+    @property
+    def catalog_cache_path(self) -> Path:
+        """The last catalog from the hub (no personal data)."""
+        return self.state_dir / "catalog.json"
 
     @property
     def ui_socket_path(self) -> Path:

@@ -8,10 +8,17 @@ first and a persistent `dropped_total` counter says how many were lost.
 A small `seen_commands` table remembers the ids of remote commands already
 executed, so a command delivered twice (MQTT QoS 1 is at least once) runs once
 even across an agent restart.
+
+A `requests` table holds the contact requests the UI could not deliver (made
+while the hub was unreachable): they carry personal data (a first name, a
+phone number), so the table is small (`MAX_REQUESTS`), rows older than
+`REQUEST_MAX_AGE_S` are dropped on read, and deleted rows are overwritten
+(`secure_delete`). `OutboxRequests` is the controller's `RequestStore` port over it.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -21,7 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from hub.protocol import Event, encode
+from hub.protocol.kiosk_api import ContactRequest
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -44,10 +54,24 @@ CREATE TRIGGER IF NOT EXISTS events_removed AFTER DELETE ON events BEGIN
 END;
 CREATE INDEX IF NOT EXISTS events_by_event_id ON events (event_id);
 CREATE TABLE IF NOT EXISTS seen_commands (id TEXT PRIMARY KEY, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS requests (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT NOT NULL UNIQUE,
+    stored REAL NOT NULL,
+    payload BLOB NOT NULL
+);
 """
 
 SEEN_GRACE_S = 3600.0
 """Seen command ids are kept this long past their expiry (clock adjustments)."""
+
+MAX_REQUESTS = 200
+"""Contact requests kept at most; the oldest go first (they are personal data)."""
+
+REQUEST_MAX_AGE_S = 14 * 86400.0
+"""A contact request not delivered within 14 days is dropped (DESIGN.md §6: keep the minimum)."""
+
+log = logging.getLogger(__name__)
 
 
 class OutboxError(Exception):
@@ -100,6 +124,8 @@ class Outbox:
             self._db.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode: a power cut may lose the last commits, never corrupts.
             self._db.execute("PRAGMA synchronous = NORMAL")
+            # Deleted rows (delivered contact requests) are overwritten, not just unlinked.
+            self._db.execute("PRAGMA secure_delete = ON")
             with self._tx() as db:
                 for statement in _statements(_SCHEMA):
                     db.execute(statement)
@@ -212,6 +238,53 @@ class Outbox:
             )
             return cursor.rowcount == 1
 
+    def store_request(
+        self, request_id: str, payload: bytes, *, max_rows: int = MAX_REQUESTS
+    ) -> int:
+        """Keep a contact request (a replay of its id replaces it); returns how many dropped."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO requests (request_id, stored, payload) VALUES (?, ?, ?)"
+                " ON CONFLICT (request_id) DO UPDATE SET payload = excluded.payload",
+                (request_id, time.time(), payload),
+            )
+            cursor = db.execute(
+                "DELETE FROM requests WHERE seq NOT IN"
+                " (SELECT seq FROM requests ORDER BY seq DESC LIMIT ?)",
+                (max_rows,),
+            )
+            return max(cursor.rowcount, 0)
+
+    def pending_requests(self, max_age_s: float = REQUEST_MAX_AGE_S) -> list[tuple[str, bytes]]:
+        """(id, payload) of the stored requests, oldest first, after dropping expired ones."""
+        with self._tx() as db:
+            expired = db.execute(
+                "DELETE FROM requests WHERE stored < ?", (time.time() - max_age_s,)
+            ).rowcount
+            rows = db.execute("SELECT request_id, payload FROM requests ORDER BY seq").fetchall()
+        if expired > 0:
+            self._scrub_wal()
+        return [(str(r), bytes(p)) for r, p in rows]
+
+    def delete_request(self, request_id: str) -> bool:
+        """Forget a contact request; False when it was not there."""
+        with self._tx() as db:
+            cursor = db.execute("DELETE FROM requests WHERE request_id = ?", (request_id,))
+            deleted = cursor.rowcount == 1
+        if deleted:
+            self._scrub_wal()
+        return deleted
+
+    def _scrub_wal(self) -> None:
+        """Copy the WAL into the database and empty it, so a deleted request's old page
+        versions do not linger in the -wal file (best effort: a reader may hold it)."""
+        try:
+            self._read("PRAGMA wal_checkpoint(TRUNCATE)")
+        except OutboxError as exc:
+            log.debug(
+                "checkpoint after a request deletion failed: %s", type(exc.__cause__).__name__
+            )
+
     def close(self) -> None:
         """Close the database connection."""
         with self._lock:
@@ -222,6 +295,62 @@ class Outbox:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+class OutboxRequests:
+    """The controller's `RequestStore` over the outbox's `requests` table.
+
+    Requests are kept as their protocol JSON. A row that no longer parses (written
+    by another version) is dropped when read. Errors are logged without the
+    request's content and never raised: losing a call-back request must not break
+    the screen that made it (the person is told to call the partner instead).
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        *,
+        max_rows: int = MAX_REQUESTS,
+        max_age_s: float = REQUEST_MAX_AGE_S,
+    ) -> None:
+        self.outbox = outbox
+        self.max_rows = max_rows
+        self.max_age_s = max_age_s
+
+    def store(self, request: ContactRequest) -> None:
+        """Keep a request until the hub accepts it (the oldest go past `max_rows`)."""
+        try:
+            dropped = self.outbox.store_request(
+                request.id, request.model_dump_json().encode(), max_rows=self.max_rows
+            )
+        except OutboxError as exc:
+            log.error("contact request not stored: %s", type(exc.__cause__).__name__)
+            return
+        if dropped:
+            log.warning("%d stored contact request(s) dropped: store full", dropped)
+
+    def pending(self) -> list[ContactRequest]:
+        """The requests still to send, oldest first (older than `max_age_s`: gone)."""
+        try:
+            rows = self.outbox.pending_requests(self.max_age_s)
+        except OutboxError as exc:
+            log.error("contact requests unreadable: %s", type(exc.__cause__).__name__)
+            return []
+        found = []
+        for request_id, payload in rows:
+            try:
+                found.append(ContactRequest.model_validate_json(payload))
+            except ValidationError:
+                log.warning("unreadable stored contact request dropped")
+                self.delete(request_id)
+        return found
+
+    def delete(self, request_id: str) -> None:
+        """Forget a delivered request (unknown ids are ignored)."""
+        try:
+            self.outbox.delete_request(request_id)
+        except OutboxError as exc:
+            log.error("contact request not deleted: %s", type(exc.__cause__).__name__)
 
 
 def _statements(script: str) -> Iterator[str]:

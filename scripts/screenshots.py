@@ -9,6 +9,7 @@ Debian's Chromium with Playwright; writes at 1366x900:
     docs/kiosk.png       one kiosk's page
     docs/alerts.png      the alerts page
     docs/usage-report.png  the previous month's usage report
+    docs/requests.png    call-back and appointment requests waiting for an adviser
 
 Run: .venv/bin/python scripts/screenshots.py [--out docs]
 """
@@ -110,6 +111,7 @@ def seed(engine: Engine, now: float, rng: random.Random) -> None:
     _seed_health(engine, now, rng)
     _seed_events(engine, now, rng)
     _seed_alerts_and_commands(engine, now)
+    _seed_requests(engine, now)
 
 
 def _temperature(kiosk_id: str, ts: float, base: float, rng: random.Random) -> float:
@@ -327,6 +329,39 @@ def _seed_alerts_and_commands(engine: Engine, now: float) -> None:
             )
 
 
+REQUESTS = [
+    # kiosk, topic, kind, reason, first name, commune, phone, minutes ago
+    ("agen-01", "housing", "callback", "no-answer", "Léa", "Layrac", "0611223344", 185),
+    ("fumel-01", "business", "appointment", "unavailable", "Karim", None, None, 140),
+    ("marmande-01", "employment", "callback", "no-answer", "Nathalie", "Seyches", "0782459163", 95),
+    ("casseneuil-01", "mobility", "callback", "offline", "Jordan", "Casseneuil", "0645127788", 52),
+    ("lauzun-01", "rights-health", "appointment", "no-answer", "Camille", None, "0612345678", 18),
+    ("tonneins-01", "microcredit", "appointment", "unavailable", "Sofia", "Clairac", None, 6),
+]
+"""Open requests shown on /requests (fictitious people)."""
+
+
+def _seed_requests(engine: Engine, now: float) -> None:
+    rows = [
+        {
+            "id": _id(),
+            "kiosk_id": kiosk_id,
+            "kind": kind,
+            "reason": reason,
+            "topic": topic,
+            "first_name": first_name,
+            "commune": commune,
+            "phone": phone,
+            "seeker_code": None,
+            "created_at": now - minutes * 60,
+            "received_at": now - minutes * 60 + 2,
+        }
+        for kiosk_id, topic, kind, reason, first_name, commune, phone, minutes in REQUESTS
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(schema.contact_requests), rows)
+
+
 @contextmanager
 def serve(config: HubConfig) -> Iterator[str]:
     """Run the hub (no MQTT) in a thread on a free loopback port; yields its base URL."""
@@ -351,7 +386,7 @@ def serve(config: HubConfig) -> Iterator[str]:
 
 
 def shoot(base: str, out: Path) -> list[Path]:
-    """Log in and capture the four pages; returns the files written."""
+    """Log in and capture the pages; returns the files written."""
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -362,6 +397,7 @@ def shoot(base: str, out: Path) -> list[Path]:
         ("kiosk.png", f"/ops/kiosks/{HOT}", None),
         ("alerts.png", "/ops/alerts", None),
         ("usage-report.png", f"/ops/reports/usage?month={last_month}", None),
+        ("requests.png", "/requests", None),
     ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -7,6 +7,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mos
 if [ "${1:-test}" = "test" ]; then
   command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # Spoken guidance (kiosk.speech); the tests read a sentence into a WAV file.
+  command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "Installing Debian packages: ${need[*]}"

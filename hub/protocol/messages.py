@@ -129,10 +129,11 @@ class EventType(StrEnum):
     CALL_MISSED = "call.missed"  # value: seconds waited
     CALL_ENDED = "call.ended"  # value: call length in seconds
     CALL_QUALITY = "call.quality"  # detail: good | fair | poor
-    CALLBACK_REQUESTED = "callback.requested"
-    SLIP_PRINTED = "slip.printed"
+    CALLBACK_REQUESTED = "callback.requested"  # detail: no-answer | unavailable | offline
+    APPOINTMENT_REQUESTED = "appointment.requested"  # detail: as for callback.requested
+    SLIP_PRINTED = "slip.printed"  # detail: appointment | contacts | test
     SURVEY = "survey"  # value: 1 (unhappy) .. 3 (happy)
-    SESSION_ENDED = "session.ended"  # detail: reason, value: seconds
+    SESSION_ENDED = "session.ended"  # detail: done | idle | cancelled | offline; value: seconds
     ERROR = "error"  # detail: error code
 
 

@@ -186,7 +186,56 @@ partners = Table(
     Column("topic_id", String(40), ForeignKey("topics.id"), nullable=False),
     Column("phone", String(40), nullable=False, server_default=""),
     Column("hours", String(160), nullable=False, server_default=""),
+    # Machine-readable weekly schedule, Europe/Paris time (hub.opening), e.g.
+    # "mon-fri 09:00-12:00,14:00-17:00; sat 09:00-12:00"; empty: never open now.
+    Column("opening", String(200), nullable=False, server_default=""),
 )
+
+# Job seekers who identify at a kiosk with a personal code and a PIN (argon2 hash).
+seekers = Table(
+    "seekers",
+    metadata,
+    Column("code", String(10), primary_key=True),
+    Column("pin_hash", String(200), nullable=False),
+    Column("first_name", String(40), nullable=False),
+    Column("phone", String(16)),
+    Column("failed_pins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", Float),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float),
+)
+
+# Short-lived references handed to a kiosk after a good PIN; stored as SHA-256.
+seeker_refs = Table(
+    "seeker_refs",
+    metadata,
+    Column("ref_hash", String(64), primary_key=True),
+    Column("code", String(10), ForeignKey("seekers.code", ondelete="CASCADE"), nullable=False),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+Index("ix_seeker_refs_expires", seeker_refs.c.expires_at)
+
+# Call-back and appointment requests made at kiosks; `id` is the kiosk's own
+# (replays are idempotent). Personal data: purged on the retention schedule.
+contact_requests = Table(
+    "contact_requests",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("topic", String(40)),
+    Column("first_name", String(40)),
+    Column("commune", String(80)),
+    Column("phone", String(16)),
+    Column("seeker_code", String(10)),
+    Column("created_at", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("handled_at", Float),
+    Column("handled_by", String(200)),
+)
+Index("ix_contact_requests_open", contact_requests.c.handled_at, contact_requests.c.created_at)
 
 meta = Table(
     "meta",

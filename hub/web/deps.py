@@ -1,4 +1,4 @@
-"""What the dashboard pages share: the ops-role dependency, services, thresholds."""
+"""What the dashboard pages share: role dependencies, services, thresholds."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from hub.web.security import WebRoute
 
 Ops = Annotated[Principal, Depends(require(Role.OPS))]
 """A route parameter admitting the ops and admin roles only."""
+
+Adviser = Annotated[Principal, Depends(require(Role.ADVISER))]
+"""A route parameter admitting every staff role (adviser, ops, admin)."""
 
 
 def page_router() -> APIRouter:

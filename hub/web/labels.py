@@ -55,11 +55,25 @@ EVENT_TYPES = {
     "call.ended": "Appel terminé",
     "call.quality": "Qualité d'appel",
     "callback.requested": "Rappel demandé",
+    "appointment.requested": "Rendez-vous demandé",
     "slip.printed": "Ticket imprimé",
     "survey": "Avis",
     "session.ended": "Session terminée",
     "error": "Erreur",
 }
+
+REQUEST_KINDS = {
+    "callback": Badge("warn", "☎", "Rappel"),
+    "appointment": Badge("ok", "◷", "Rendez-vous"),
+}
+"""Kinds of contact requests (hub.protocol.kiosk_api.ContactKind)."""
+
+REQUEST_REASONS = {
+    "no-answer": "Personne n'a répondu",
+    "unavailable": "Aucun conseiller disponible",
+    "offline": "Borne hors ligne",
+}
+"""Why a contact request was made (hub.protocol.kiosk_api.ContactReason)."""
 
 COMMANDS = {
     CommandName.PRINT_TEST.value: "Impression de test",
@@ -98,6 +112,25 @@ def device_badge(state: str | None) -> Badge:
     if state is None:
         return PRINTER["unknown"]
     return PRINTER.get(state, Badge("muted", "?", state))
+
+
+def request_kind(kind: str) -> Badge:
+    """The badge of a contact request's kind (unknown kinds shown as such)."""
+    return REQUEST_KINDS.get(kind, Badge("muted", "?", kind))
+
+
+def request_reason(reason: str) -> str:
+    """Why a contact request was made, in French (unknown codes shown as such)."""
+    return REQUEST_REASONS.get(reason, reason)
+
+
+def phone(number: str | None) -> str:
+    """A French phone number in pairs ("06 12 34 56 78"); others as they are."""
+    if not number:
+        return ""
+    if len(number) == 10 and number.isdigit():
+        return " ".join(number[i : i + 2] for i in range(0, 10, 2))
+    return number
 
 
 def alert_label(kind: str) -> str:

@@ -24,10 +24,15 @@ from hub.web.security import safe_next
 router = page_router()
 
 
+def _adviser_page(path: str) -> bool:
+    """True for the pages an adviser may see (the contact requests)."""
+    return path == "/requests" or path.startswith(("/requests?", "/requests/"))
+
+
 @router.get("/login")
 def login_page(request: Request, principal: MaybePrincipal, next: str = "/ops") -> Response:
     """The log-in form (straight to `next` when already logged in with access)."""
-    if principal is not None and principal.allows(Role.OPS):
+    if principal is not None and (principal.allows(Role.OPS) or _adviser_page(safe_next(next))):
         return RedirectResponse(safe_next(next), status_code=303)
     return render(
         request,
@@ -70,7 +75,7 @@ def login_submit(
         )
 
     try:
-        token, _who = login(
+        token, who = login(
             services.engine,
             email,
             password,
@@ -88,6 +93,8 @@ def login_submit(
         )
     except LoginFailed:
         return again(401, "Adresse e-mail ou mot de passe incorrect.", "bad")
+    if not who.allows(Role.OPS) and not _adviser_page(target):
+        target = "/requests"  # an adviser's home: the fleet pages are not theirs
     response = RedirectResponse(target, status_code=303)
     http = services.config.http
     response.set_cookie(

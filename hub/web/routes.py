@@ -2,7 +2,8 @@
 
 Pages are rendered on the server (Jinja2, autoescaped); a little JavaScript
 refreshes the fleet table. Every state-changing request goes through
-`hub.auth.csrf_protect` (router-wide) and the pages require the ops role.
+`hub.auth.csrf_protect` (router-wide); the pages require the ops role, except
+the contact requests page, open to advisers too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
 
 from hub.auth import csrf_protect
-from hub.web import alerts_page, fleet_page, kiosk_page, login, usage_page
+from hub.web import alerts_page, fleet_page, kiosk_page, login, requests_page, usage_page
 from hub.web.security import WebRoute
 
 router = APIRouter(
@@ -25,5 +26,5 @@ def home() -> RedirectResponse:
     return RedirectResponse("/ops", status_code=303)
 
 
-for _module in (login, fleet_page, kiosk_page, alerts_page, usage_page):
+for _module in (login, fleet_page, kiosk_page, alerts_page, usage_page, requests_page):
     router.include_router(_module.router)

@@ -1,4 +1,5 @@
-"""`make demo` runs the whole system: hub, managed broker, simulated fleet with history."""
+"""`make demo` runs the whole system: hub, managed broker, simulated fleet with history,
+and writes a kiosk.toml for the UI kiosk that works against the demo hub."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.broker import free_port
-from hub.demo import DEMO_EMAIL, DEMO_PASSWORD
+from hub.demo import DEMO_EMAIL, DEMO_PASSWORD, UI_KIOSK
+from hub.protocol.kiosk_api import KIOSK_API_PREFIX, Catalog
 from hub.store import connect, schema
+from kiosk.config import load_config
 from tests.e2e.harness import _env
 from tests.support import wait_for
 
@@ -26,7 +29,7 @@ def test_demo_runs_the_whole_fleet_path_and_stops_cleanly(tmp_path: Path) -> Non
     with log.open("wb") as out:
         demo = subprocess.Popen(
             [sys.executable, "-m", "hub", "demo", "--dir", str(tmp_path / "demo"), "--kiosks", "6",
-             "--port", str(port), "--broker-port", str(broker_port)],
+             "--port", str(port), "--broker-port", str(broker_port), "--no-ui"],
             stdout=out, stderr=subprocess.STDOUT, env=_env(),
         )  # fmt: skip
     try:
@@ -58,6 +61,31 @@ def test_demo_runs_the_whole_fleet_path_and_stops_cleanly(tmp_path: Path) -> Non
             fleet = client.get("/ops")
             assert fleet.status_code == 200
             assert "Mairie d&#39;Agen" in fleet.text or "Mairie d'Agen" in fleet.text
+            assert client.get("/requests").status_code == 200
+
+        # The UI kiosk's generated kiosk.toml reaches the demo hub with its own token.
+        banner = log.read_text()
+        assert "code 123456 PIN 1234 (Camille" in banner and "code 654321 PIN 4321" in banner
+        kiosk = load_config(tmp_path / "demo" / "kiosk-ui.toml")
+        assert kiosk.kiosk_id == UI_KIOSK.id and kiosk.profile == "sim"
+        assert not kiosk.ui.fullscreen
+        assert kiosk.mqtt.url == f"mqtt://127.0.0.1:{broker_port}"
+        assert kiosk.state_dir == tmp_path / "demo" / "kiosk-ui"
+        headers = {"Authorization": f"Bearer {kiosk.hub.token}"}
+        with httpx.Client(base_url=kiosk.hub.url, headers=headers) as api:
+            response = api.get(f"{KIOSK_API_PREFIX}/catalog")
+            assert response.status_code == 200, response.text
+            catalog = Catalog.model_validate(response.json())
+            assert catalog.site == "Mairie de Laplume"
+            assert catalog.communes[0] == "Agen" and "Fumel" in catalog.communes
+            assert len(catalog.topics) == 6
+            assert all(t.partners and t.partners[0].hours for t in catalog.topics)
+            identified = api.post(
+                f"{KIOSK_API_PREFIX}/identify",
+                json={"method": "code", "code": "123456", "pin": "1234"},
+            )
+            assert identified.json()["result"] == "ok"
+            assert identified.json()["first_name"] == "Camille"
     finally:
         demo.send_signal(signal.SIGINT)
         code = demo.wait(30)

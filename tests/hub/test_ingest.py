@@ -130,8 +130,8 @@ def test_malformed_messages_are_counted_and_ingest_goes_on(
         {**good, "kiosk_id": "k-fumel"},  # another kiosk's id in the payload
         {**good, "v": 1, "disk_used_pct": -3},
     ]
-    for payload in invalid:
-        pub.publish(topic, json.dumps(payload).encode(), qos=1)
+    for body in invalid:
+        pub.publish(topic, json.dumps(body).encode(), qos=1)
     pub.publish("gaia/v1/kiosks/NOT_AN_ID/health", encode(health()), qos=1)  # bad kiosk id
     after = health(cpu_temp_c=48)
     pub.publish(topic, encode(after), qos=1)

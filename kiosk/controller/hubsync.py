@@ -1,0 +1,73 @@
+"""Keeping up with the hub: the catalog refresher and the stored-request flusher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from hub.protocol import EventType
+from kiosk.controller.core import ControllerCore
+from kiosk.controller.ports import HubRejected
+
+log = logging.getLogger(__name__)
+
+
+class HubSync(ControllerCore):
+    """Refreshes the catalog (and `online`); sends requests kept while offline."""
+
+    async def _refresh(self) -> bool:
+        """Fetch the catalog; updates `online` and the cache. True when the hub answered."""
+        try:
+            catalog = await self._hub.catalog()
+        except Exception as exc:  # unreachable, refused, or a client error: offline
+            if self._online:
+                detail = "hub-rejected" if isinstance(exc, HubRejected) else "hub-unreachable"
+                self._usage.record(EventType.ERROR, detail=detail)
+            self._online = False
+            self._publish()
+            return False
+        self._catalog = catalog
+        try:
+            self._catalog_cache.save(catalog)
+        except Exception as exc:
+            log.warning("catalog cache not saved: %s", type(exc).__name__)
+        if not self._online:
+            self._online = True
+            self._flush_wake.set()
+        self._publish()
+        return True
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.catalog_refresh_s)
+            await self._refresh()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            self._flush_wake.clear()
+            await self._flush_once()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._flush_wake.wait(), self._settings.request_retry_s)
+
+    async def _flush_once(self) -> None:
+        """Send the stored requests, oldest first; stop at the first sign the hub is down."""
+        try:
+            pending = self._requests.pending()
+        except Exception as exc:
+            log.warning("request store unreadable: %s", type(exc).__name__)
+            return
+        for request in pending:
+            try:
+                await self._hub.send_request(request)
+            except HubRejected as exc:
+                if exc.status not in (413, 422):
+                    return  # keep it: the hub may take it later
+                log.warning("dropped a stored contact request the hub refused (%s)", exc.status)
+            except Exception:  # unreachable: keep it for the next round
+                return
+            try:
+                self._requests.delete(request.id)
+            except Exception as exc:
+                log.warning("request store not updated: %s", type(exc).__name__)
+                return

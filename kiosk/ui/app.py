@@ -1,0 +1,400 @@
+"""The Kivy application: draws the controller's View, sends it the person's touches.
+
+The app keeps nothing about the person: on every change of screen (and so at
+the end of every session) the whole widget tree of the screen is thrown away
+and built again from the View. Frequent small changes (a digit typed, the
+seconds waited, the countdown) update the live labels of the current tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.widget import Widget
+
+from kiosk.controller.view import NoticeKind, Screen, View
+from kiosk.ui import lockdown
+from kiosk.ui import theme as th
+from kiosk.ui.i18n import Translator
+from kiosk.ui.notices import notice_text
+from kiosk.ui.screens import Built, Context, build
+from kiosk.ui.theme import theme_for
+from kiosk.ui.widgets import Icon, Text, box, button, fill
+
+log = logging.getLogger(__name__)
+
+SESSION_SCREENS = frozenset(Screen) - {
+    Screen.ATTRACT,
+    Screen.GOODBYE,
+    Screen.OPS_PIN,
+    Screen.OPS,
+    Screen.IN_CALL,
+}
+"""Screens that show the "Finish" button in the top bar."""
+
+
+def _structure(view: View) -> tuple[Any, ...]:
+    """The parts of a View whose change needs the screen built again."""
+    return (
+        view.screen,
+        view.language,
+        view.high_contrast,
+        view.speech_on,
+        view.speech_available,
+        view.online,
+        view.catalog.generated_at if view.catalog else None,
+        view.first_name,
+        view.topic.id if view.topic else None,
+        view.no_answer_reason,
+        view.request_kind,
+        view.request_offline,
+        view.adviser_name,
+        view.muted,
+        view.agreement,
+        view.printed,
+        tuple(sorted(view.ops_info.items())),
+        view.notice,
+        # keypads: the OK key turns on when enough is typed
+        view.screen in (Screen.CODE, Screen.PIN, Screen.PHONE, Screen.FIRST_NAME, Screen.OPS_PIN)
+        and _entry_complete(view),
+    )
+
+
+def _entry_complete(view: View) -> bool:
+    need = {Screen.CODE: 6, Screen.PIN: 4, Screen.PHONE: 9, Screen.OPS_PIN: 4}.get(view.screen, 1)
+    return len(view.entry.strip()) >= need
+
+
+class Blocker(FloatLayout):
+    """A veil over the screen: its own children get touches, nothing beneath it does."""
+
+    def on_touch_down(self, touch: Any) -> bool:
+        """Give the touch to the veil's children, then swallow it."""
+        super().on_touch_down(touch)
+        return True
+
+    def on_touch_move(self, touch: Any) -> bool:
+        """Swallow."""
+        super().on_touch_move(touch)
+        return True
+
+    def on_touch_up(self, touch: Any) -> bool:
+        """Swallow."""
+        super().on_touch_up(touch)
+        return True
+
+
+class CornerPress(Widget):
+    """An invisible top-left square: a long press there asks for the ops menu."""
+
+    def __init__(self, hold_s: float, on_long_press: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(size_hint=(None, None), size=(th.TOUCH_MIN, th.TOUCH_MIN), **kwargs)
+        self._hold_s = hold_s
+        self._on_long_press = on_long_press
+        self._event: Any = None
+
+    def on_touch_down(self, touch: Any) -> bool:
+        """Start timing a press that begins in the corner."""
+        if not self.collide_point(*touch.pos):
+            return False
+        touch.grab(self)
+        self._event = Clock.schedule_once(lambda _dt: self._on_long_press(), self._hold_s)
+        return True
+
+    def on_touch_move(self, touch: Any) -> bool:
+        """Leaving the corner cancels the press."""
+        if touch.grab_current is self and not self.collide_point(*touch.pos):
+            self._cancel()
+        return touch.grab_current is self
+
+    def on_touch_up(self, touch: Any) -> bool:
+        """Releasing early cancels the press."""
+        if touch.grab_current is self:
+            touch.ungrab(self)
+            self._cancel()
+            return True
+        return False
+
+    def _cancel(self) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+
+
+class KioskApp(App):
+    """The touch interface of one kiosk."""
+
+    title = "Gaïa"
+
+    def __init__(
+        self,
+        controller: Any,
+        *,
+        ops_long_press_s: float = 3.0,
+        lock: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.controller = controller
+        self.ops_long_press_s = ops_long_press_s
+        self.lock = lock
+        self.built: Built | None = None
+        self.view: View | None = None
+        self._structure: tuple[Any, ...] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._spoken_for: tuple[Any, ...] | None = None
+        self.renders = 0
+        self.last_render_s = 0.0
+        """Seconds the last full build took (the benchmark reads it)."""
+        self.first_frame_at: float | None = None
+
+    # -- Kivy lifecycle --------------------------------------------------------------------
+
+    def build(self) -> Widget:
+        """The root: a background, the top bar, the screen area and the overlays."""
+        if self.lock:
+            lockdown.lock_window(Window)
+        self.root_layout = FloatLayout()
+        self.background = Widget()
+        self.root_layout.add_widget(self.background)
+        self.page = box(spacing=0)
+        self.top_bar = box(
+            vertical=False, size_hint_y=None, height=th.TOUCH_MIN + 10, padding=(th.PADDING, 5)
+        )
+        self.screen_area = box(spacing=0)
+        self.page.add_widget(self.top_bar)
+        self.page.add_widget(self.screen_area)
+        self.root_layout.add_widget(self.page)
+        self.overlay = FloatLayout()
+        self.root_layout.add_widget(self.overlay)
+        self.corner = CornerPress(
+            self.ops_long_press_s, self._corner_pressed, pos_hint={"x": 0, "top": 1}
+        )
+        self.root_layout.add_widget(self.corner)
+        Window.bind(on_touch_down=self._any_touch, size=self._resized)
+        self._unsubscribe = self.controller.subscribe(self.show)
+        Clock.schedule_once(lambda _dt: self.show(self.controller.view), 0)
+        return self.root_layout
+
+    def on_start(self) -> None:
+        """Note the first frame (for the start-up benchmark)."""
+        Window.bind(on_flip=self._first_flip)
+
+    def on_stop(self) -> None:
+        """Stop pulling video and listening to the controller."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self._drop_screen()
+
+    def _first_flip(self, *_: Any) -> None:
+        if self.first_frame_at is None and self.built is not None:
+            self.first_frame_at = time.perf_counter()
+            Window.unbind(on_flip=self._first_flip)
+
+    # -- input -----------------------------------------------------------------------------
+
+    def _any_touch(self, *_: Any) -> bool:
+        self.controller.touch()
+        return False
+
+    def _corner_pressed(self) -> None:
+        self.controller.ops_long_press()
+
+    def _resized(self, *_: Any) -> None:
+        if self.view is not None:
+            self._structure = None
+            self.show(self.view)
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    @property
+    def portrait(self) -> bool:
+        """True when the window is taller than wide."""
+        return bool(Window.height > Window.width)
+
+    def show(self, view: View) -> None:
+        """Draw a View: build the screen again if its structure changed, else update it."""
+        self.view = view
+        structure = (*_structure(view), self.portrait)
+        if structure != self._structure or self.built is None:
+            started = time.perf_counter()
+            self._rebuild(view)
+            self._structure = structure
+            self.last_render_s = time.perf_counter() - started
+            self.renders += 1
+        elif self.built.update is not None:
+            self.built.update(view)
+        self._overlays(view)
+        self._read_aloud(view)
+
+    def _drop_screen(self) -> None:
+        if self.built is not None:
+            for video in self.built.videos:
+                video.stop()
+        self.built = None
+        self.screen_area.clear_widgets()
+
+    def _rebuild(self, view: View) -> None:
+        theme = theme_for(view.high_contrast)
+        t = Translator(view.language)
+        self._drop_screen()
+        self.background.canvas.before.clear()
+        fill(self.background, theme.background)
+        self.background.size = Window.size
+        self._top_bar(view, t)
+        ctx = Context(view, t, theme, self.portrait, self.controller)
+        self.built = build(ctx)
+        self.screen_area.add_widget(self.built.root)
+
+    def _top_bar(self, view: View, t: Translator) -> None:
+        """Connection state and site; a notice when there is one; listen again; finish."""
+        theme = theme_for(view.high_contrast)
+        bar = self.top_bar
+        bar.clear_widgets()
+        bar.canvas.before.clear()
+        bar.height = th.TOUCH_MIN + 10
+        bar.add_widget(Widget(size_hint_x=None, width=th.TOUCH_MIN))  # the ops corner
+        if view.notice is not None:
+            # Notices sit in the top bar, so they never hide a button the person needs.
+            bad = view.notice.kind not in (NoticeKind.PRINTED, NoticeKind.OPS_MESSAGE)
+            bg, fg = (theme.danger, theme.on_danger) if bad else (theme.primary, theme.on_primary)
+            fill(bar, bg)
+            bar.height = 170
+            bar.add_widget(Icon("warning" if bad else "info", fg, 44))
+            bar.add_widget(
+                Text(
+                    notice_text(t, view.notice),
+                    theme,
+                    size=30,
+                    bold=True,
+                    color=fg,
+                    size_hint_y=1,
+                    gid="notice",
+                )
+            )
+        else:
+            status = "online" if view.online else "offline"
+            bar.add_widget(Icon(status, theme.ok if view.online else theme.warning, 34))
+            site = view.catalog.site if view.catalog else ""
+            bar.add_widget(Text(site, theme, size=26, color=theme.muted, size_hint_y=1))
+        if view.speech_on and view.screen is not Screen.IN_CALL:
+            bar.add_widget(
+                button(
+                    "listen",
+                    t("Listen again"),
+                    self._read_again,
+                    theme,
+                    pictogram="speak",
+                    style="secondary",
+                    size_hint=(None, None),
+                    width=330,
+                    text_size=28,
+                    height=th.TOUCH_MIN,
+                    pos_hint={"center_y": 0.5},
+                )
+            )
+        if view.screen in SESSION_SCREENS:
+            bar.add_widget(Widget(size_hint_x=None, width=th.SPACING))
+            bar.add_widget(
+                button(
+                    "top-finish",
+                    t("Finish"),
+                    self.controller.finish,
+                    theme,
+                    pictogram="done",
+                    style="secondary",
+                    size_hint=(None, None),
+                    width=260,
+                    text_size=28,
+                    height=th.TOUCH_MIN,
+                    pos_hint={"center_y": 0.5},
+                )
+            )
+
+    def _overlays(self, view: View) -> None:
+        theme = theme_for(view.high_contrast)
+        t = Translator(view.language)
+        self.overlay.clear_widgets()
+        if view.idle_countdown is not None:
+            veil = Blocker()
+            fill(veil, (0, 0, 0, 0.6))
+            card = box(
+                padding=th.PADDING * 2,
+                spacing=th.SPACING,
+                bg=theme.surface,
+                radius=24,
+                size_hint=(0.8, 0.6),
+                pos_hint={"center_x": 0.5, "center_y": 0.5},
+            )
+            card.add_widget(
+                Text(t("Are you still there?"), theme, size=th.TITLE, bold=True, halign="center")
+            )
+            card.add_widget(
+                Text(
+                    t.n(
+                        "The session ends in {n} second.",
+                        "The session ends in {n} seconds.",
+                        view.idle_countdown,
+                    ).format(n=view.idle_countdown),
+                    theme,
+                    size=34,
+                    halign="center",
+                    gid="countdown",
+                )
+            )
+            card.add_widget(Widget())
+            card.add_widget(
+                button(
+                    "still-here",
+                    t("Yes, I am here"),
+                    self.controller.still_here,
+                    theme,
+                    pictogram="check",
+                    text_size=40,
+                )
+            )
+            veil.add_widget(card)
+            self.overlay.add_widget(veil)
+        if view.busy:
+            veil = Blocker()
+            fill(veil, (0, 0, 0, 0.35))
+            veil.add_widget(
+                Text(
+                    t("One moment…"),
+                    theme,
+                    size=th.TITLE,
+                    bold=True,
+                    color=(1, 1, 1, 1),
+                    halign="center",
+                    pos_hint={"center_x": 0.5, "center_y": 0.5},
+                )
+            )
+            self.overlay.add_widget(veil)
+
+    # -- speech ----------------------------------------------------------------------------
+
+    def _read_aloud(self, view: View) -> None:
+        """Read each new screen once, when speech is on."""
+        if not view.speech_on or self.built is None:
+            self._spoken_for = None
+            return
+        key = (view.screen, view.language, view.notice)
+        if key == self._spoken_for:
+            return
+        self._spoken_for = key
+        self._read_again()
+
+    def _read_again(self) -> None:
+        if self.built is None or self.view is None:
+            return
+        parts = list(self.built.spoken)
+        if self.view.notice is not None:
+            parts.insert(0, notice_text(Translator(self.view.language), self.view.notice))
+        self.controller.speak(" ".join(parts))

@@ -1,0 +1,991 @@
+"""One builder per screen of the journey: View in, widget tree out (plus what to read aloud).
+
+Builders never keep the View: the tree they return shows it, and the app throws
+the tree away when the screen changes or the session ends. Words go through
+the translator `t` (gettext); numbers and names are formatted, never concatenated
+into sentences, so each language keeps its own word order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from hub.protocol.kiosk_api import TopicInfo
+from kiosk.controller.ports import CallQuality
+from kiosk.controller.view import Screen, View
+from kiosk.ui import theme as th
+from kiosk.ui.formatting import format_duration, format_when, minutes_label
+from kiosk.ui.i18n import Translator, _
+from kiosk.ui.theme import Theme
+from kiosk.ui.widgets import (
+    EntryDisplay,
+    Icon,
+    Keypad,
+    LetterKeyboard,
+    Text,
+    VideoView,
+    box,
+    button,
+    entry_text,
+    fill,
+)
+
+
+@dataclass
+class Built:
+    """A screen's widget tree, its words to read aloud, and its live parts."""
+
+    root: Widget
+    spoken: list[str] = field(default_factory=list)
+    update: Callable[[View], None] | None = None
+    videos: list[VideoView] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    """What every builder needs."""
+
+    view: View
+    t: Translator
+    theme: Theme
+    portrait: bool
+    controller: Any  # kiosk.controller.Controller: its actions are the buttons' callbacks
+    spoken: list[str] = field(default_factory=list)
+
+    def say(self, text: str) -> str:
+        """Note a text as part of what the screen reads aloud; returns it."""
+        self.spoken.append(text)
+        return text
+
+
+def topic_label(topic: TopicInfo, language: str) -> str:
+    """A topic's name in the session's language."""
+    return topic.label_en if language == "en" else topic.label_fr
+
+
+# -- shared pieces ------------------------------------------------------------------------
+
+
+def _title(ctx: Context, text: str, pictogram: str = "", size: int = th.TITLE) -> BoxLayout:
+    row = box(vertical=False, size_hint_y=None, height=int(size * 2.2), spacing=18)
+    if pictogram:
+        row.add_widget(Icon(pictogram, ctx.theme.primary, int(size * 1.1)))
+    row.add_widget(Text(ctx.say(text), ctx.theme, size=size, bold=True, size_hint_y=1, gid="title"))
+    return row
+
+
+def _body(ctx: Context, text: str, **kwargs: Any) -> Text:
+    return Text(ctx.say(text), ctx.theme, **kwargs)
+
+
+def _page(ctx: Context) -> BoxLayout:
+    return box(padding=(th.PADDING * 2, th.PADDING), spacing=th.SPACING)
+
+
+def _actions(ctx: Context, *buttons: Widget) -> BoxLayout:
+    """A row of buttons (a column in portrait when there are more than two)."""
+    stack = ctx.portrait and len(buttons) > 2
+    row = box(vertical=stack, size_hint_y=None, spacing=th.SPACING)
+    for b in buttons:
+        row.add_widget(b)
+    row.height = (
+        sum(b.height for b in buttons) + th.SPACING * (len(buttons) - 1)
+        if stack
+        else max(b.height for b in buttons)
+    )
+    return row
+
+
+def _keypad_screen(
+    ctx: Context, title: str, hint: str, pictogram: str, ok: bool, gid: str = "entry"
+) -> Built:
+    v, c = ctx.view, ctx.controller
+    page = _page(ctx)
+    head = box(spacing=th.SPACING)
+    head.add_widget(_title(ctx, title, pictogram))
+    head.add_widget(_body(ctx, hint, color=ctx.theme.muted))
+    entry = EntryDisplay(ctx.theme, v.entry, v.masked, gid)
+    head.add_widget(entry)
+    head.add_widget(Widget())
+    head.add_widget(
+        button("back", ctx.t("Back"), c.back, ctx.theme, pictogram="back", style="secondary")
+    )
+    pad = Keypad(ctx.theme, c.key, c.erase, c.submit, ctx.t("OK"), ok)
+    split = box(vertical=ctx.portrait, spacing=th.PADDING * 2)
+    if ctx.portrait:
+        head.size_hint_y = 0.45
+        pad.size_hint_y = 0.55
+    else:
+        head.size_hint_x = 0.5
+        pad.size_hint_x = 0.5
+    split.add_widget(head)
+    split.add_widget(pad)
+    page.add_widget(split)
+
+    def update(view: View) -> None:
+        entry.label.text = entry_text(view.entry, view.masked)
+
+    return Built(page, update=update)
+
+
+# -- the screens --------------------------------------------------------------------------
+
+
+def attract(ctx: Context) -> Built:
+    """Welcome: start, language, contrast and speech."""
+    v, t, c = ctx.view, ctx.t, ctx.controller
+    page = _page(ctx)
+    page.add_widget(Widget(size_hint_y=0.15))
+    page.add_widget(_title(ctx, t("Hello!"), "adviser", size=th.BIG))
+    page.add_widget(
+        _body(ctx, t("Talk face to face with an adviser, by video. It is free."), size=36)
+    )
+    if not v.online:
+        page.add_widget(
+            _body(
+                ctx,
+                t("The kiosk is not connected. You can still find phone numbers."),
+                color=ctx.theme.warning,
+                bold=True,
+            )
+        )
+    page.add_widget(Widget(size_hint_y=0.1))
+    start = button(
+        "start",
+        t("Start"),
+        c.begin,
+        ctx.theme,
+        pictogram="start",
+        text_size=48,
+        icon_size=72,
+    )
+    start.height = 180
+    page.add_widget(start)
+    page.add_widget(Widget(size_hint_y=0.15))
+    options = GridLayout(cols=2 if ctx.portrait else 4, spacing=th.SPACING, size_hint_y=None)
+    options.height = (th.TOUCH_MIN * 2 + th.SPACING) if ctx.portrait else th.TOUCH_MIN
+    for lang, name in (("fr", "Français"), ("en", "English")):
+        options.add_widget(
+            button(
+                f"lang-{lang}",
+                name,
+                partial(c.set_language, lang),
+                ctx.theme,
+                pictogram="language",
+                style="primary" if v.language == lang else "secondary",
+                text_size=30,
+                height=th.TOUCH_MIN,
+            )
+        )
+    options.add_widget(
+        button(
+            "contrast",
+            t("High contrast"),
+            c.toggle_contrast,
+            ctx.theme,
+            pictogram="contrast",
+            style="primary" if v.high_contrast else "secondary",
+            text_size=30,
+            height=th.TOUCH_MIN,
+        )
+    )
+    options.add_widget(
+        button(
+            "speech",
+            t("Read aloud"),
+            c.toggle_speech if v.speech_available else None,
+            ctx.theme,
+            pictogram="speak" if v.speech_on else "speak-off",
+            style="primary" if v.speech_on else "secondary",
+            text_size=30,
+            height=th.TOUCH_MIN,
+        )
+    )
+    page.add_widget(options)
+    return Built(page)
+
+
+def privacy(ctx: Context) -> Built:
+    """The short privacy notice."""
+    t, c = ctx.t, ctx.controller
+    page = _page(ctx)
+    page.add_widget(_title(ctx, t("Your privacy"), "privacy"))
+    for line, pic in (
+        (t("The call is not recorded."), "video"),
+        (t("Nothing about you stays on this kiosk."), "close"),
+        (t("Only the adviser sees your first name."), "user"),
+    ):
+        row = box(vertical=False, size_hint_y=None, height=90, spacing=18)
+        row.add_widget(Icon(pic, ctx.theme.primary, 40))
+        row.add_widget(_body(ctx, line, size=34, size_hint_y=1))
+        page.add_widget(row)
+    page.add_widget(Widget())
+    page.add_widget(
+        _actions(
+            ctx,
+            button("back", t("Back"), c.back, ctx.theme, pictogram="back", style="secondary"),
+            button("accept", t("I understand"), c.accept_privacy, ctx.theme, pictogram="check"),
+        )
+    )
+    return Built(page)
+
+
+def identify(ctx: Context) -> Built:
+    """Three ways to say who you are."""
+    t, c = ctx.t, ctx.controller
+    page = _page(ctx)
+    page.add_widget(_title(ctx, t("How do you want to start?"), "user"))
+    choices = GridLayout(cols=1 if ctx.portrait else 3, spacing=th.SPACING * 1.5)
+    choices.add_widget(
+        button(
+            "by-code",
+            t("I have a code"),
+            c.choose_code,
+            ctx.theme,
+            pictogram="keypad",
+            vertical=True,
+            icon_size=80,
+        )
+    )
+    card = box(spacing=10, bg=ctx.theme.secondary, radius=18, padding=th.PADDING)
+    card.add_widget(Icon("qrcode", ctx.theme.on_secondary, 80, size_hint=(1, None)))
+    card.add_widget(
+        Text(
+            ctx.say(t("I have a card")),
+            ctx.theme,
+            size=th.BUTTON_TEXT,
+            bold=True,
+            color=ctx.theme.on_secondary,
+            halign="center",
+        )
+    )
+    card.add_widget(
+        Text(
+            ctx.say(t("Hold your card in front of the reader, under the screen.")),
+            ctx.theme,
+            size=26,
+            color=ctx.theme.on_secondary,
+            halign="center",
+        )
+    )
+    choices.add_widget(card)
+    choices.add_widget(
+        button(
+            "first-visit",
+            t("This is my first visit"),
+            c.choose_first_visit,
+            ctx.theme,
+            pictogram="new-user",
+            vertical=True,
+            icon_size=80,
+        )
+    )
+    page.add_widget(choices)
+    page.add_widget(
+        _actions(
+            ctx,
+            button(
+                "back",
+                t("Back"),
+                c.back,
+                ctx.theme,
+                pictogram="back",
+                style="secondary",
+            ),
+        )
+    )
+    return Built(page)
+
+
+def code(ctx: Context) -> Built:
+    """The personal code on the keypad."""
+    t = ctx.t
+    return _keypad_screen(
+        ctx,
+        t("Type your code"),
+        t("Your code has 6 to 10 digits."),
+        "keypad",
+        ok=len(ctx.view.entry) >= 6,
+    )
+
+
+def pin(ctx: Context) -> Built:
+    """The secret code (PIN) on the keypad."""
+    t = ctx.t
+    return _keypad_screen(
+        ctx,
+        t("Type your secret code"),
+        t("Nobody can see it. It has 4 to 6 digits."),
+        "lock",
+        ok=len(ctx.view.entry) >= 4,
+        gid="entry-secret",
+    )
+
+
+def phone(ctx: Context) -> Built:
+    """A phone number, to be called back (optional on a first visit)."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    hint = (
+        t("An adviser will call you on this number.")
+        if v.request_kind == "callback"
+        else t("So that an adviser can call you back. You can skip this.")
+    )
+    built = _keypad_screen(ctx, t("Your phone number"), hint, "phone", ok=len(v.entry) >= 9)
+    if v.request_kind != "callback":
+        head = built.root.children[0].children[-1]  # the split's first column
+        head.add_widget(
+            button("skip", t("Skip"), c.skip, ctx.theme, pictogram="skip", style="secondary"),
+            index=0,
+        )
+    return built
+
+
+def first_name(ctx: Context) -> Built:
+    """First visit, 1/3: the first name on a letter keyboard."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    page = _page(ctx)
+    if ctx.portrait:
+        page.padding = (16, th.PADDING)
+    top = box(vertical=False, size_hint_y=None, spacing=th.SPACING)
+    title = _title(ctx, t("What is your first name?"), "user", size=40)
+    entry = EntryDisplay(ctx.theme, v.entry, False, "entry")
+    if ctx.portrait:
+        top.orientation = "vertical"
+        top.height = title.height + entry.height + th.SPACING
+    else:
+        top.height = max(title.height, entry.height)
+        title.size_hint_x = 0.5
+    top.add_widget(title)
+    top.add_widget(entry)
+    page.add_widget(top)
+    if ctx.portrait:
+        page.add_widget(Widget(size_hint_y=0.05))
+    back = button(
+        "back",
+        "" if ctx.portrait else t("Back"),
+        c.back,
+        ctx.theme,
+        pictogram="back",
+        style="secondary",
+        text_size=28,
+    )
+    keyboard = LetterKeyboard(
+        ctx.theme,
+        c.key,
+        c.erase,
+        c.submit,
+        t("OK"),
+        bool(v.entry.strip()),
+        t("Space"),
+        back,
+        portrait=ctx.portrait,
+    )
+    if ctx.portrait:
+        keyboard.size_hint_y = None
+        keyboard.height = 6 * th.TOUCH_MIN + 5 * 8
+    page.add_widget(keyboard)
+
+    def update(view: View) -> None:
+        entry.label.text = entry_text(view.entry, False)
+
+    return Built(page, update=update)
+
+
+def commune(ctx: Context) -> Built:
+    """First visit, 2/3: the commune, from a list (no typing)."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    page = _page(ctx)
+    page.add_widget(_title(ctx, t("Where do you live?"), "place"))
+    communes = list(v.catalog.communes) if v.catalog else []
+    grid = GridLayout(
+        cols=2 if ctx.portrait else 3,
+        spacing=14,
+        size_hint_y=None,
+        row_default_height=th.TOUCH_MIN,
+        row_force_default=True,
+    )
+    grid.bind(minimum_height=grid.setter("height"))
+    for name in communes:
+        grid.add_widget(
+            button(
+                f"commune-{name}",
+                name,
+                partial(c.choose_commune, name),
+                ctx.theme,
+                style="secondary",
+                text_size=28,
+            )
+        )
+    if not communes:
+        page.add_widget(_body(ctx, t("The list of communes is not available.")))
+    scroll = ScrollView(do_scroll_x=False, bar_width=14, scroll_type=["bars", "content"])
+    scroll.add_widget(grid)
+    page.add_widget(scroll)
+    page.add_widget(
+        _actions(
+            ctx,
+            button(
+                "back",
+                t("Back"),
+                c.back,
+                ctx.theme,
+                pictogram="back",
+                style="secondary",
+            ),
+        )
+    )
+    return Built(page)
+
+
+def topics(ctx: Context) -> Built:
+    """Choose what you need help with."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    page = _page(ctx)
+    if v.first_name:
+        page.add_widget(
+            _body(
+                ctx,
+                t("Hello {name}.").format(name=v.first_name),
+                size=36,
+                bold=True,
+                gid="greeting",
+            )
+        )
+    page.add_widget(_title(ctx, t("What do you need help with?"), ""))
+    grid = GridLayout(cols=2 if ctx.portrait else 3, spacing=th.SPACING)
+    for topic in v.catalog.topics if v.catalog else []:
+        tile = button(
+            f"topic-{topic.id}",
+            "",
+            partial(c.choose_topic, topic.id),
+            ctx.theme,
+            pictogram=topic.pictogram,
+            style="secondary",
+            vertical=True,
+            icon_size=64,
+            padding=(th.PADDING, 24, th.PADDING, 12),
+        )
+        tile.add_widget(
+            Label(
+                text=ctx.say(topic_label(topic, v.language)),
+                font_size=34,
+                bold=True,
+                color=ctx.theme.on_secondary,
+                halign="center",
+                size_hint_y=None,
+                height=50,
+            )
+        )
+        state = t("An adviser is free now") if topic.available_now else t("Nobody free now")
+        tile.add_widget(
+            Label(
+                text=state,
+                font_size=26,
+                color=ctx.theme.ok if topic.available_now else ctx.theme.warning,
+                halign="center",
+                size_hint_y=None,
+                height=40,
+            )
+        )
+        grid.add_widget(tile)
+    page.add_widget(grid)
+    return Built(page)
+
+
+def waiting(ctx: Context) -> Built:
+    """Waiting for an adviser: position, estimated wait, cancel."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    page = _page(ctx)
+    page.add_widget(Widget(size_hint_y=0.2))
+    page.add_widget(_title(ctx, t("We are calling an adviser."), "hourglass"))
+    if v.topic is not None:
+        page.add_widget(_body(ctx, topic_label(v.topic, v.language), size=36, bold=True))
+    position = Text("", ctx.theme, size=36, gid="position")
+    eta = Text("", ctx.theme, size=36, gid="eta")
+    waited = Text("", ctx.theme, color=ctx.theme.muted, gid="waited")
+    page.add_widget(position)
+    page.add_widget(eta)
+    page.add_widget(waited)
+    page.add_widget(Widget())
+    page.add_widget(
+        _actions(
+            ctx,
+            button(
+                "cancel",
+                t("Cancel"),
+                c.cancel_wait,
+                ctx.theme,
+                pictogram="close",
+                style="danger",
+            ),
+        )
+    )
+
+    def update(view: View) -> None:
+        position.text = (
+            t.n("You are number {n} in line.", "You are number {n} in line.", view.position).format(
+                n=view.position
+            )
+            if view.position
+            else ""
+        )
+        eta.text = minutes_label(t, view.eta_s) if view.eta_s is not None else ""
+        waited.text = t("Waiting for {time}").format(time=format_duration(view.waited_s))
+
+    update(v)
+    ctx.say(position.text)
+    ctx.say(eta.text)
+    return Built(page, update=update)
+
+
+def no_answer(ctx: Context) -> Built:
+    """Nobody answered (or nobody is free): call-back or appointment."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    page = _page(ctx)
+    headline = {
+        "unavailable": t("Nobody is free now for this topic."),
+        "failed": t("The call did not work."),
+    }.get(v.no_answer_reason or "", t("Nobody answered."))
+    page.add_widget(_title(ctx, headline, "clock"))
+    page.add_widget(_body(ctx, t("What would you like to do?"), size=36))
+    page.add_widget(Widget(size_hint_y=0.1))
+    choices = GridLayout(cols=1 if ctx.portrait else 2, spacing=th.SPACING)
+    choices.add_widget(
+        button(
+            "callback",
+            t("Be called back"),
+            lambda: c.request_contact("callback"),
+            ctx.theme,
+            pictogram="callback",
+            vertical=True,
+            icon_size=72,
+        )
+    )
+    choices.add_widget(
+        button(
+            "appointment",
+            t("Get an appointment"),
+            lambda: c.request_contact("appointment"),
+            ctx.theme,
+            pictogram="calendar",
+            vertical=True,
+            icon_size=72,
+        )
+    )
+    page.add_widget(choices)
+    page.add_widget(
+        _actions(
+            ctx,
+            button(
+                "other-topic",
+                t("Another topic"),
+                c.back,
+                ctx.theme,
+                pictogram="back",
+                style="secondary",
+            ),
+            button(
+                "finish",
+                t("Finish"),
+                c.finish,
+                ctx.theme,
+                pictogram="done",
+                style="secondary",
+            ),
+        )
+    )
+    return Built(page)
+
+
+def request_sent(ctx: Context) -> Built:
+    """The request is noted (or waits for the connection)."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    page = _page(ctx)
+    page.add_widget(_title(ctx, t("It is noted."), "check"))
+    if v.request_kind == "appointment":
+        page.add_widget(
+            _body(ctx, t("An adviser will contact you to set an appointment."), size=36)
+        )
+    else:
+        page.add_widget(_body(ctx, t("An adviser will call you back."), size=36))
+    if v.request_offline:
+        page.add_widget(
+            _body(
+                ctx,
+                t("The kiosk will send your request as soon as it is connected again."),
+                color=ctx.theme.warning,
+            )
+        )
+    page.add_widget(Widget())
+    page.add_widget(
+        _actions(
+            ctx,
+            button(
+                "print",
+                t("Print a reminder"),
+                c.print_slip,
+                ctx.theme,
+                pictogram="print",
+                style="secondary",
+            ),
+            button("finish", t("Finish"), c.finish, ctx.theme, pictogram="done"),
+        )
+    )
+    return Built(page)
+
+
+QUALITY_WORDS = {
+    CallQuality.GOOD: _("Connection: good"),
+    CallQuality.FAIR: _("Connection: fair"),
+    CallQuality.POOR: _("Connection: poor"),
+}
+
+
+def in_call(ctx: Context) -> Built:
+    """The call: the adviser large, yourself small, mute and hang up."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    call = c.current_call
+    page = box(padding=th.PADDING, spacing=th.SPACING)
+    fill(page, (0, 0, 0, 1))
+    head = box(vertical=False, size_hint_y=None, height=70)
+    name = v.adviser_name or t("Your adviser")
+    head.add_widget(
+        Text(
+            ctx.say(name),
+            ctx.theme,
+            size=34,
+            bold=True,
+            color=(1, 1, 1, 1),
+            size_hint_y=1,
+            gid="adviser",
+        )
+    )
+    quality = Text(
+        "", ctx.theme, size=28, color=(1, 1, 1, 1), halign="right", size_hint_y=1, gid="quality"
+    )
+    clock = Text(
+        "",
+        ctx.theme,
+        size=28,
+        color=(1, 1, 1, 1),
+        halign="right",
+        size_hint_y=1,
+        size_hint_x=0.4,
+        gid="call-time",
+    )
+    head.add_widget(quality)
+    head.add_widget(clock)
+    page.add_widget(head)
+    videos = box(vertical=ctx.portrait, spacing=th.SPACING)
+    remote = VideoView(call.remote_frame if call else (lambda: None))
+    remote.gid = "remote-video"
+    local = VideoView(
+        call.local_frame if call else (lambda: None),
+        fps=15,
+        size_hint=(0.3, 0.3) if ctx.portrait else (0.28, 1),
+    )
+    local.gid = "self-view"
+    videos.add_widget(remote)
+    videos.add_widget(local)
+    page.add_widget(videos)
+    page.add_widget(
+        _actions(
+            ctx,
+            button(
+                "mute",
+                t("Microphone off") if v.muted else t("Mute"),
+                c.toggle_mute,
+                ctx.theme,
+                pictogram="mic-off" if v.muted else "mic",
+                style="primary" if v.muted else "secondary",
+            ),
+            button(
+                "hang-up",
+                t("Hang up"),
+                c.hang_up,
+                ctx.theme,
+                pictogram="hang-up",
+                style="danger",
+            ),
+        )
+    )
+
+    def update(view: View) -> None:
+        quality.text = t(QUALITY_WORDS[view.quality]) if view.quality else ""
+        quality.color = (
+            {
+                CallQuality.GOOD: ctx.theme.ok
+                if ctx.theme.name != "normal"
+                else (0.55, 0.9, 0.55, 1),
+                CallQuality.FAIR: (1, 0.85, 0.3, 1),
+                CallQuality.POOR: (1, 0.5, 0.45, 1),
+            }.get(view.quality, (1, 1, 1, 1))
+            if view.quality
+            else (1, 1, 1, 1)
+        )
+        clock.text = format_duration(view.call_seconds)
+
+    update(v)
+    return Built(page, update=update, videos=[remote, local])
+
+
+def after_call(ctx: Context) -> Built:
+    """What was agreed, and a slip to take home."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    page = _page(ctx)
+    page.add_widget(_title(ctx, t("The call is over."), "check"))
+    agreement = v.agreement
+    if agreement is not None and (agreement.next_step or agreement.appointment):
+        card = box(
+            padding=th.PADDING, spacing=12, bg=ctx.theme.surface, radius=18, size_hint_y=None
+        )
+        card.bind(minimum_height=card.setter("height"))
+        card.add_widget(Text(ctx.say(t("What was agreed:")), ctx.theme, bold=True, size=34))
+        if agreement.appointment is not None:
+            a = agreement.appointment
+            card.add_widget(
+                Text(
+                    ctx.say(format_when(t, a.when)),
+                    ctx.theme,
+                    size=34,
+                    bold=True,
+                    color=ctx.theme.primary,
+                    gid="appointment-when",
+                )
+            )
+            card.add_widget(Text(ctx.say(a.partner), ctx.theme))
+            card.add_widget(Text(ctx.say(a.place), ctx.theme))
+        if agreement.next_step:
+            card.add_widget(Text(ctx.say(agreement.next_step), ctx.theme, gid="next-step"))
+        page.add_widget(card)
+    else:
+        page.add_widget(_body(ctx, t("Thank you for your call."), size=36))
+    page.add_widget(Widget())
+    page.add_widget(
+        _actions(
+            ctx,
+            button(
+                "print",
+                t("Print") if not v.printed else t("Print again"),
+                c.print_slip,
+                ctx.theme,
+                pictogram="print",
+                style="secondary",
+            ),
+            button("next", t("Continue"), _next(c), ctx.theme, pictogram="check"),
+        )
+    )
+    return Built(page)
+
+
+def _next(c: Any) -> Callable[[], None]:
+    """AFTER_CALL → SURVEY: `finish()` asks the survey first after a call."""
+    return c.finish
+
+
+def survey(ctx: Context) -> Built:
+    """Three smileys: did it help?"""
+    t, c = ctx.t, ctx.controller
+    page = _page(ctx)
+    page.add_widget(_title(ctx, t("Did this help you?"), ""))
+    faces = GridLayout(cols=3, spacing=th.SPACING * 1.5)
+    for score, pic, words, style in (
+        (1, "unhappy", t("Not really"), "secondary"),
+        (2, "neutral", t("A little"), "secondary"),
+        (3, "happy", t("Yes, a lot"), "secondary"),
+    ):
+        faces.add_widget(
+            button(
+                f"survey-{score}",
+                ctx.say(words),
+                partial(c.survey, score),
+                ctx.theme,
+                pictogram=pic,
+                style=style,
+                vertical=True,
+                icon_size=110,
+            )
+        )
+    page.add_widget(faces)
+    page.add_widget(
+        _actions(
+            ctx,
+            button(
+                "skip",
+                t("Skip"),
+                c.skip_survey,
+                ctx.theme,
+                pictogram="skip",
+                style="secondary",
+            ),
+        )
+    )
+    return Built(page)
+
+
+def goodbye(ctx: Context) -> Built:
+    """Thanks, and the promise that nothing stays."""
+    t = ctx.t
+    page = _page(ctx)
+    page.add_widget(Widget())
+    page.add_widget(_title(ctx, t("Thank you. Goodbye!"), "happy", size=th.BIG))
+    page.add_widget(_body(ctx, t("Everything about you has been erased from the kiosk."), size=34))
+    page.add_widget(Widget())
+    return Built(page)
+
+
+def offline(ctx: Context) -> Built:
+    """No connection: the partners' phone numbers and hours, print, call-back later."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    page = _page(ctx)
+    page.add_widget(_title(ctx, t("The kiosk is not connected right now."), "offline"))
+    if v.catalog is None or not v.catalog.topics:
+        page.add_widget(_body(ctx, t("Please come back later, or ask at the town hall desk.")))
+        page.add_widget(Widget())
+    else:
+        page.add_widget(_body(ctx, t("You can call these services:"), size=34))
+        rows = box(spacing=12, size_hint_y=None)
+        rows.bind(minimum_height=rows.setter("height"))
+        for topic in v.catalog.topics:
+            for partner in topic.partners:
+                row = box(
+                    vertical=False,
+                    spacing=16,
+                    padding=(16, 10),
+                    bg=ctx.theme.surface,
+                    radius=12,
+                    size_hint_y=None,
+                    height=190 if ctx.portrait else 130,
+                )
+                row.add_widget(Icon(topic.pictogram, ctx.theme.primary, 44))
+                words = box(spacing=2)
+                words.add_widget(
+                    Text(
+                        f"{topic_label(topic, v.language)} — {partner.name}",
+                        ctx.theme,
+                        size=28,
+                        bold=True,
+                    )
+                )
+                words.add_widget(Text(partner.hours, ctx.theme, size=26, color=ctx.theme.muted))
+                phone_number = Text(
+                    partner.phone, ctx.theme, size=34, bold=True, gid=f"phone-{partner.id}"
+                )
+                row.add_widget(words)
+                if ctx.portrait:
+                    words.add_widget(phone_number)
+                else:
+                    phone_number.size_hint = (0.4, 1)
+                    phone_number.halign = "right"
+                    row.add_widget(phone_number)
+                rows.add_widget(row)
+        scroll = ScrollView(do_scroll_x=False, bar_width=14, scroll_type=["bars", "content"])
+        scroll.add_widget(rows)
+        page.add_widget(scroll)
+    page.add_widget(
+        _actions(
+            ctx,
+            button(
+                "print",
+                t("Print the numbers"),
+                c.print_slip if v.catalog else None,
+                ctx.theme,
+                pictogram="print",
+                style="secondary",
+            ),
+            button(
+                "callback",
+                t("Be called back"),
+                lambda: c.request_contact("callback"),
+                ctx.theme,
+                pictogram="callback",
+                style="secondary",
+            ),
+            button("finish", t("Finish"), c.finish, ctx.theme, pictogram="done"),
+        )
+    )
+    return Built(page)
+
+
+def ops_pin(ctx: Context) -> Built:
+    """The technician's code."""
+    return _keypad_screen(
+        ctx, ctx.t("Technician code"), "", "gear", ok=len(ctx.view.entry) >= 4, gid="entry-secret"
+    )
+
+
+def ops(ctx: Context) -> Built:
+    """The maintenance menu."""
+    t, v, c = ctx.t, ctx.view, ctx.controller
+    page = _page(ctx)
+    page.add_widget(_title(ctx, t("Maintenance"), "gear"))
+    grid = GridLayout(
+        cols=2, spacing=10, size_hint_y=None, row_default_height=50, row_force_default=True
+    )
+    grid.bind(minimum_height=grid.setter("height"))
+    for key, value in v.ops_info.items():
+        grid.add_widget(Text(key, ctx.theme, bold=True, size_hint_y=1))
+        grid.add_widget(Text(value, ctx.theme, size_hint_y=1, gid=f"ops-{key}"))
+    page.add_widget(grid)
+    page.add_widget(Widget())
+    actions = GridLayout(
+        cols=2, spacing=th.SPACING, size_hint_y=None, height=th.TOUCH_MIN * 2 + th.SPACING
+    )
+    for name, label, pic in (
+        ("print-test", t("Test print"), "print"),
+        ("speech-test", t("Test speech"), "speak"),
+        ("refresh", t("Refresh the topics"), "online"),
+        ("close", t("Close"), "close"),
+    ):
+        actions.add_widget(
+            button(
+                f"ops-{name}",
+                label,
+                partial(c.ops_action, name),
+                ctx.theme,
+                pictogram=pic,
+                style="primary" if name == "close" else "secondary",
+                height=th.TOUCH_MIN,
+            )
+        )
+    page.add_widget(actions)
+    return Built(page)
+
+
+BUILDERS: dict[Screen, Callable[[Context], Built]] = {
+    Screen.ATTRACT: attract,
+    Screen.PRIVACY: privacy,
+    Screen.IDENTIFY: identify,
+    Screen.CODE: code,
+    Screen.PIN: pin,
+    Screen.FIRST_NAME: first_name,
+    Screen.COMMUNE: commune,
+    Screen.PHONE: phone,
+    Screen.TOPICS: topics,
+    Screen.WAITING: waiting,
+    Screen.NO_ANSWER: no_answer,
+    Screen.REQUEST_SENT: request_sent,
+    Screen.IN_CALL: in_call,
+    Screen.AFTER_CALL: after_call,
+    Screen.SURVEY: survey,
+    Screen.GOODBYE: goodbye,
+    Screen.OFFLINE: offline,
+    Screen.OPS_PIN: ops_pin,
+    Screen.OPS: ops,
+}
+
+
+def build(ctx: Context) -> Built:
+    """The widget tree of the View's screen."""
+    built = BUILDERS[ctx.view.screen](ctx)
+    built.spoken = [s for s in ctx.spoken if s]
+    return built

@@ -1,0 +1,373 @@
+"""The few widgets every screen is made of: text, pictograms, big buttons, keypads, video.
+
+Every widget a person can touch has a `gid` (a stable name) so tests and the
+screenshot script find it, and is at least TOUCH_MIN pixels in both
+directions. Widgets hold no state about the person: they are rebuilt from the
+controller's View.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.graphics import Color, Line, Rectangle, RoundedRectangle
+from kivy.graphics.texture import Texture
+from kivy.properties import StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.controller.ports import VideoFrame
+from kiosk.ui import theme as th
+from kiosk.ui.theme import ICON_FONT, Rgba, Theme, icon
+
+
+def fill(widget: Widget, color: Rgba, radius: float = 0, border: Rgba | None = None) -> None:
+    """Paint a widget's background (kept in step with its position and size)."""
+    with widget.canvas.before:
+        Color(*color)
+        shape = RoundedRectangle(radius=[radius]) if radius else Rectangle()  # type: RoundedRectangle | Rectangle
+        if border is not None:
+            Color(*border)
+            outline = Line(width=2)
+        else:
+            outline = None
+
+    def _sync(*_: object) -> None:
+        shape.pos = widget.pos
+        shape.size = widget.size
+        if outline is not None:
+            if radius:
+                outline.rounded_rectangle = (*widget.pos, *widget.size, radius)
+            else:
+                outline.rectangle = (*widget.pos, *widget.size)
+
+    widget.bind(pos=_sync, size=_sync)
+    _sync()
+
+
+def box(
+    vertical: bool = True,
+    padding: float | tuple[float, ...] = 0,
+    spacing: float = th.SPACING,
+    bg: Rgba | None = None,
+    radius: float = 0,
+    **kwargs: Any,
+) -> BoxLayout:
+    """A BoxLayout, optionally painted."""
+    layout = BoxLayout(
+        orientation="vertical" if vertical else "horizontal",
+        padding=padding,
+        spacing=spacing,
+        **kwargs,
+    )
+    if bg is not None:
+        fill(layout, bg, radius)
+    return layout
+
+
+class Text(Label):
+    """Wrapped text whose height follows its content (set `size_hint_y` to override)."""
+
+    def __init__(
+        self,
+        text: str,
+        theme: Theme,
+        size: int = th.BODY,
+        bold: bool = False,
+        color: Rgba | None = None,
+        halign: str = "left",
+        gid: str = "",
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("size_hint_y", None)
+        super().__init__(
+            text=text,
+            font_size=size,
+            bold=bold,
+            color=color or theme.text,
+            halign=halign,
+            valign="middle",
+            **kwargs,
+        )
+        self.gid = gid
+        self.bind(width=self._wrap, texture_size=self._fit)
+        self._wrap()
+
+    def _wrap(self, *_: object) -> None:
+        self.text_size = (self.width, None)
+
+    def _fit(self, *_: object) -> None:
+        if self.size_hint_y is None:
+            self.height = max(self.texture_size[1], self.font_size * 1.3)
+
+
+class Icon(Label):
+    """A pictogram from the icon font."""
+
+    def __init__(self, name: str, color: Rgba, size: int = th.ICON, **kwargs: Any) -> None:
+        kwargs.setdefault("size_hint", (None, None))
+        kwargs.setdefault("size", (size * 1.4, size * 1.4))
+        kwargs.setdefault("pos_hint", {"center_y": 0.5})
+        super().__init__(
+            text=icon(name), font_name=ICON_FONT, font_size=size, color=color, **kwargs
+        )
+
+
+class Tappable(ButtonBehavior, BoxLayout):
+    """A touch target: a painted box that calls `action` when released on it."""
+
+    gid = StringProperty("")
+
+    def __init__(
+        self,
+        gid: str,
+        action: Callable[[], None] | None,
+        bg: Rgba,
+        border: Rgba | None = None,
+        radius: float = 18,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("padding", (th.PADDING, 12))
+        kwargs.setdefault("spacing", 16)
+        super().__init__(**kwargs)
+        self.gid = gid
+        self._action = action
+        self.disabled = action is None
+        fill(self, bg, radius, border)
+
+    def on_release(self) -> None:
+        """Run the action (the controller's method)."""
+        if self._action is not None:
+            self._action()
+
+
+def button(
+    gid: str,
+    label: str,
+    action: Callable[[], None] | None,
+    theme: Theme,
+    pictogram: str = "",
+    style: str = "primary",
+    vertical: bool = False,
+    text_size: int = th.BUTTON_TEXT,
+    icon_size: int = th.ICON,
+    **kwargs: Any,
+) -> Tappable:
+    """A big button: pictogram beside (or above) the word. Styles: primary, secondary, danger."""
+    bg, fg = {
+        "primary": (theme.primary, theme.on_primary),
+        "secondary": (theme.secondary, theme.on_secondary),
+        "danger": (theme.danger, theme.on_danger),
+    }[style]
+    border = theme.border if style == "secondary" else None
+    kwargs.setdefault("size_hint_min", (th.TOUCH_MIN, th.TOUCH_MIN))
+    if not vertical:
+        kwargs.setdefault("size_hint_y", None)
+        kwargs.setdefault("height", max(th.TOUCH_MIN, int(text_size * 3.2)))
+    target = Tappable(
+        gid, action, bg, border, orientation="vertical" if vertical else "horizontal", **kwargs
+    )
+    if pictogram:
+        pic = Icon(pictogram, fg, icon_size)
+        if vertical:
+            pic.size_hint = (1, None)
+        target.add_widget(pic)
+    if label:
+        words = Label(
+            text=label,
+            font_size=text_size,
+            bold=True,
+            color=fg,
+            halign="center" if vertical or not pictogram else "left",
+            valign="middle",
+        )
+        words.bind(size=lambda w, s: setattr(w, "text_size", s))
+        target.add_widget(words)
+    return target
+
+
+class Keypad(GridLayout):
+    """A telephone keypad: 1–9, erase, 0, OK — each key well over 15 mm."""
+
+    def __init__(
+        self,
+        theme: Theme,
+        on_key: Callable[[str], None],
+        on_erase: Callable[[], None],
+        on_submit: Callable[[], None],
+        ok_label: str,
+        ok_enabled: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(cols=3, spacing=14, **kwargs)
+        for digit in "123456789":
+            self.add_widget(self._key(theme, digit, on_key))
+        self.add_widget(
+            button("key-erase", "", on_erase, theme, pictogram="erase", style="secondary")
+        )
+        self.add_widget(self._key(theme, "0", on_key))
+        self.add_widget(
+            button("key-ok", ok_label, on_submit if ok_enabled else None, theme, style="primary")
+        )
+        for child in self.children:
+            child.size_hint_y = 1
+
+    @staticmethod
+    def _key(theme: Theme, digit: str, on_key: Callable[[str], None]) -> Tappable:
+        return button(
+            f"key-{digit}", digit, lambda: on_key(digit), theme, style="secondary", text_size=48
+        )
+
+
+LETTER_ROWS = ("AZERTYUIOP", "QSDFGHJKLM", "WXCVBN-'", "ÉÈÊËÀÂÇÎÏÔ")
+"""AZERTY rows, then the accented capitals French first names use most."""
+PORTRAIT_KEYS_PER_ROW = 8
+
+
+class LetterKeyboard(BoxLayout):
+    """Capital letters in AZERTY order, French accents, hyphen, apostrophe, space."""
+
+    def __init__(
+        self,
+        theme: Theme,
+        on_key: Callable[[str], None],
+        on_erase: Callable[[], None],
+        on_submit: Callable[[], None],
+        ok_label: str,
+        ok_enabled: bool,
+        space_label: str,
+        back: Tappable,
+        portrait: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(orientation="vertical", spacing=8, **kwargs)
+        rows: tuple[str, ...] = LETTER_ROWS
+        if portrait:  # 800 px wide: eight keys a row keeps each one 15 mm wide
+            keys = "".join(LETTER_ROWS)
+            n = PORTRAIT_KEYS_PER_ROW
+            rows = tuple(keys[i : i + n] for i in range(0, len(keys), n))
+        for row in rows:
+            line = BoxLayout(spacing=8)
+            for char in row:
+                line.add_widget(
+                    button(
+                        f"key-{char}",
+                        char,
+                        partial(on_key, char),
+                        theme,
+                        style="secondary",
+                        text_size=36,
+                        padding=(0, 0),
+                        size_hint_y=1,
+                        size_hint_min=(0, 0),
+                    )
+                )
+            self.add_widget(line)
+        last = BoxLayout(spacing=8)
+        back.size_hint = (0.22, 1)
+        last.add_widget(back)
+        last.add_widget(
+            button(
+                "key-erase",
+                "",
+                on_erase,
+                theme,
+                pictogram="erase",
+                style="secondary",
+                size_hint=(0.16, 1),
+            )
+        )
+        last.add_widget(
+            button(
+                "key-space",
+                space_label,
+                lambda: on_key(" "),
+                theme,
+                style="secondary",
+                size_hint=(0.34, 1),
+                text_size=28,
+            )
+        )
+        last.add_widget(
+            button(
+                "key-ok",
+                ok_label,
+                on_submit if ok_enabled else None,
+                theme,
+                pictogram="check",
+                size_hint=(0.28, 1),
+            )
+        )
+        self.add_widget(last)
+
+
+SECRET_DOT = "\uf111"  # noqa: S105 - a glyph, not a password
+"""A filled circle (icon font) shown for each secret digit."""
+
+
+def entry_text(text: str, masked: bool) -> str:
+    """What an entry display shows: the text and a caret, or one dot per secret digit."""
+    return SECRET_DOT * len(text) if masked else text + "_"
+
+
+class EntryDisplay(BoxLayout):
+    """What is being typed, big; dots for a secret; a caret shows where the next one goes."""
+
+    def __init__(self, theme: Theme, text: str, masked: bool, gid: str = "entry") -> None:
+        super().__init__(size_hint_y=None, height=120, padding=(th.PADDING, 8))
+        fill(self, theme.surface, 14, theme.border)
+        self.label = Label(
+            text=entry_text(text, masked),
+            font_name=ICON_FONT if masked else "Roboto",
+            font_size=40 if masked else th.BIG,
+            bold=True,
+            color=theme.text,
+            halign="center",
+            valign="middle",
+        )
+        self.label.gid = gid
+        self.add_widget(self.label)
+
+
+class VideoView(Image):
+    """Draws a call's frames into a texture, pulled at the display rate (never pushed).
+
+    `source_fn` returns the latest VideoFrame (or None); a frame is uploaded only
+    when its `pts` changed, so an idle stream costs nothing.
+    """
+
+    def __init__(self, source_fn: Callable[[], VideoFrame | None], fps: float = 30, **kwargs: Any):
+        super().__init__(fit_mode="contain", **kwargs)
+        self._source_fn = source_fn
+        self._last_pts: int | None = None
+        self._frame_texture: Any = None
+        self.frames_shown = 0
+        self._event = Clock.schedule_interval(self._pull, 1 / fps)
+
+    def _pull(self, _dt: float) -> None:
+        frame = self._source_fn()
+        if frame is None or frame.pts == self._last_pts:
+            return
+        self._last_pts = frame.pts
+        texture = self._frame_texture
+        if texture is None or tuple(texture.size) != (frame.width, frame.height):
+            texture = Texture.create(size=(frame.width, frame.height), colorfmt="rgb")
+            texture.flip_vertical()
+            self._frame_texture = texture
+        texture.blit_buffer(frame.rgb, colorfmt="rgb", bufferfmt="ubyte")
+        self.texture = texture
+        self.canvas.ask_update()
+        self.frames_shown += 1
+
+    def stop(self) -> None:
+        """Stop pulling frames (the screen is going away)."""
+        self._event.cancel()
+        self._frame_texture = None
+        self.texture = None

@@ -1,0 +1,279 @@
+"""The job seeker's journey through the controller: identify, topic, call, slip, survey."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kiosk.controller import NoticeKind, Screen
+from kiosk.controller.ports import Agreement, Appointment, CallEndReason, CallQuality
+from tests.kiosk.controller.conftest import CODE, PIN, identify
+from tests.kiosk.controller.fakes import Harness, type_text, wait_for
+
+
+async def test_code_and_pin_lead_to_a_call_an_agreement_a_slip_and_the_survey(
+    kiosk: Harness,
+) -> None:
+    c = kiosk.controller
+    assert kiosk.view.screen is Screen.ATTRACT
+    c.begin()
+    assert kiosk.view.screen is Screen.PRIVACY
+    c.accept_privacy()
+    assert kiosk.view.screen is Screen.IDENTIFY
+    c.choose_code()
+    assert (kiosk.view.screen, kiosk.view.entry_max) == (Screen.CODE, 10)
+    type_text(c, CODE)
+    assert kiosk.view.entry == CODE and not kiosk.view.masked
+    c.submit()
+    assert kiosk.view.screen is Screen.PIN and kiosk.view.masked
+    type_text(c, PIN)
+    c.submit()
+    assert kiosk.view.busy
+    await wait_for(lambda: kiosk.view.screen is Screen.TOPICS)
+    assert kiosk.view.first_name == "Odette" and not kiosk.view.busy
+    assert kiosk.view.catalog is not None
+    assert [t.id for t in kiosk.view.catalog.topics] == ["housing", "mobility"]
+
+    c.choose_topic("housing")
+    assert kiosk.view.screen is Screen.WAITING
+    await wait_for(lambda: bool(kiosk.calls.calls))
+    call = kiosk.calls.last
+    assert kiosk.calls.callers[-1].first_name == "Odette"
+    call.push("queued", position=2, eta_s=90.0)
+    assert (kiosk.view.position, kiosk.view.eta_s) == (2, 90.0)
+    await wait_for(lambda: kiosk.view.waited_s > 0.02)  # the waiting clock runs
+    call.push("answered", adviser_name="Claire")
+    assert kiosk.view.screen is Screen.IN_CALL and kiosk.view.adviser_name == "Claire"
+    assert c.current_call is call
+    call.push("quality", quality=CallQuality.POOR)
+    assert kiosk.view.quality is CallQuality.POOR
+    c.toggle_mute()
+    assert kiosk.view.muted and call.muted
+    agreement = Agreement(
+        next_step="Bring your lease",
+        appointment=Appointment(
+            when=datetime(2026, 12, 1, 13, 30, tzinfo=UTC), place="Agen", partner="ADIL 47"
+        ),
+    )
+    call.push("agreement", agreement=agreement)
+    await wait_for(lambda: kiosk.view.call_seconds > 0.02)
+    c.hang_up()
+    assert kiosk.view.screen is Screen.AFTER_CALL and kiosk.view.agreement == agreement
+    await wait_for(lambda: call.hung_up)
+
+    c.print_slip()
+    await wait_for(lambda: kiosk.view.printed)
+    assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.PRINTED
+    slip = kiosk.printer.slips[-1]
+    assert slip.kind == "appointment" and slip.title == "Votre rendez-vous"
+    assert any("Bring your lease" in line.text for line in slip.lines)
+
+    c.finish()  # after a call, "I'm done" asks the survey first
+    assert kiosk.view.screen is Screen.SURVEY
+    c.survey(3)
+    assert kiosk.view.screen is Screen.GOODBYE and kiosk.view.first_name is None
+    await wait_for(lambda: kiosk.view.screen is Screen.ATTRACT)
+
+    assert kiosk.events.types() == [
+        "session.started",
+        "identified",
+        "topic.chosen",
+        "call.requested",
+        "call.answered",
+        "call.quality",
+        "call.ended",
+        "slip.printed",
+        "survey",
+        "session.ended",
+    ]
+    assert kiosk.events.of("identified")[0].detail == "code"
+    assert kiosk.events.of("call.ended")[0].topic == "housing"
+    assert kiosk.events.of("survey")[0].value == 3
+    ended = kiosk.events.of("session.ended")[0]
+    assert ended.detail == "done" and ended.value is not None
+    assert len({e.session for e in kiosk.events.events}) == 1
+
+
+async def test_remote_hang_up_goes_to_after_call_and_continue_goes_to_survey(
+    kiosk: Harness,
+) -> None:
+    await identify(kiosk)
+    c = kiosk.controller
+    c.choose_topic("housing")
+    await wait_for(lambda: bool(kiosk.calls.calls))
+    kiosk.calls.last.push("answered", adviser_name="Claire")
+    kiosk.calls.last.push("ended", reason=CallEndReason.REMOTE_HUNG_UP)
+    assert kiosk.view.screen is Screen.AFTER_CALL and kiosk.view.agreement is None
+    c.print_slip()  # no agreement: the topic's contacts
+    await wait_for(lambda: bool(kiosk.printer.slips))
+    assert kiosk.printer.slips[-1].kind == "contacts"
+    c.submit()
+    assert kiosk.view.screen is Screen.SURVEY
+    c.skip_survey()
+    assert kiosk.view.screen is Screen.GOODBYE
+    assert kiosk.events.of("survey") == []
+
+
+async def test_a_call_failing_midway_shows_the_notice_after_the_call(kiosk: Harness) -> None:
+    await identify(kiosk)
+    kiosk.controller.choose_topic("housing")
+    await wait_for(lambda: bool(kiosk.calls.calls))
+    kiosk.calls.last.push("answered", adviser_name="Claire")
+    kiosk.calls.last.push("ended", reason=CallEndReason.FAILED)
+    assert kiosk.view.screen is Screen.AFTER_CALL
+    assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.CALL_FAILED
+    assert "call-failed" in [e.detail for e in kiosk.events.of("error")]
+
+
+async def test_finish_during_a_call_hangs_up_and_says_goodbye(kiosk: Harness) -> None:
+    await identify(kiosk)
+    kiosk.controller.choose_topic("housing")
+    await wait_for(lambda: bool(kiosk.calls.calls))
+    kiosk.calls.last.push("answered", adviser_name="Claire")
+    kiosk.controller.finish()
+    assert kiosk.view.screen is Screen.GOODBYE
+    await wait_for(lambda: kiosk.calls.last.hung_up)
+    assert kiosk.controller.current_call is None
+    assert "call.ended" in kiosk.events.types()
+
+
+async def test_first_visit_with_commune_and_phone_then_topics(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.begin()
+    c.accept_privacy()
+    c.choose_first_visit()
+    assert kiosk.view.screen is Screen.FIRST_NAME and kiosk.view.entry_max == 40
+    type_text(c, "  ")  # a leading space is refused
+    assert kiosk.view.entry == ""
+    type_text(c, "Zoé-Anne D'Arc7<")  # digits and signs the keyboard does not have are refused
+    assert kiosk.view.entry == "Zoé-Anne D'Arc"
+    c.submit()
+    assert kiosk.view.screen is Screen.COMMUNE and kiosk.view.first_name == "Zoé-Anne D'Arc"
+    c.choose_commune("Nowhere")  # not in the list
+    assert kiosk.view.screen is Screen.COMMUNE
+    c.choose_commune("Laplume")
+    assert kiosk.view.screen is Screen.PHONE
+    type_text(c, "0612")
+    c.submit()
+    assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.INVALID_PHONE
+    assert kiosk.view.screen is Screen.PHONE and kiosk.view.entry == "0612"
+    type_text(c, "345678")
+    c.submit()
+    assert kiosk.view.screen is Screen.TOPICS
+    assert kiosk.view.commune == "Laplume"
+    assert kiosk.events.of("identified")[0].detail == "first-visit"
+
+
+async def test_first_visit_phone_is_optional(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.begin()
+    c.accept_privacy()
+    c.choose_first_visit()
+    type_text(c, "Léa")
+    c.submit()
+    c.choose_commune("Agen")
+    c.skip()
+    assert kiosk.view.screen is Screen.TOPICS
+
+
+async def test_an_international_phone_may_have_up_to_15_digits(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.begin()
+    c.accept_privacy()
+    c.choose_first_visit()
+    type_text(c, "Léa")
+    c.submit()
+    c.choose_commune("Agen")
+    type_text(c, "3+2")  # "+" only first
+    assert kiosk.view.entry == "32"
+    c.erase()
+    c.erase()
+    type_text(c, "+4479460000001234")
+    assert kiosk.view.entry == "+447946000000123" and kiosk.view.entry_max == 16
+    c.submit()
+    assert kiosk.view.screen is Screen.TOPICS
+
+
+async def test_a_short_code_or_pin_cannot_be_submitted(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.begin()
+    c.accept_privacy()
+    c.choose_code()
+    type_text(c, "12345a")
+    assert kiosk.view.entry == "12345"
+    c.submit()
+    assert kiosk.view.screen is Screen.CODE
+    type_text(c, "678901234")
+    assert kiosk.view.entry == "1234567890"  # at most 10
+    c.submit()
+    type_text(c, "123")
+    c.submit()
+    assert kiosk.view.screen is Screen.PIN and not kiosk.view.busy
+    assert kiosk.hub.identify_calls == 0
+
+
+async def test_back_goes_one_step_back_and_from_privacy_ends_the_session(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.begin()
+    c.accept_privacy()
+    c.choose_code()
+    type_text(c, CODE)
+    c.submit()
+    c.back()
+    assert kiosk.view.screen is Screen.CODE and kiosk.view.entry == CODE
+    c.back()
+    assert kiosk.view.screen is Screen.IDENTIFY
+    c.choose_first_visit()
+    type_text(c, "Léa")
+    c.submit()
+    c.back()
+    assert kiosk.view.screen is Screen.FIRST_NAME and kiosk.view.entry == "Léa"
+    c.submit()
+    c.choose_commune("Agen")
+    c.back()
+    assert kiosk.view.screen is Screen.COMMUNE
+    c.back()
+    c.back()
+    assert kiosk.view.screen is Screen.IDENTIFY and kiosk.view.first_name is None
+    c.back()
+    assert kiosk.view.screen is Screen.PRIVACY
+    c.back()
+    assert kiosk.view.screen is Screen.ATTRACT
+    assert kiosk.events.of("session.ended")[0].detail == "cancelled"
+
+
+async def test_qr_card_on_attract_starts_with_privacy_then_asks_the_pin(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.scanned("GAIA1:" + CODE)
+    assert kiosk.view.screen is Screen.PRIVACY
+    c.accept_privacy()
+    assert kiosk.view.screen is Screen.PIN
+    type_text(c, PIN)
+    c.submit()
+    await wait_for(lambda: kiosk.view.screen is Screen.TOPICS)
+    assert kiosk.events.of("identified")[0].detail == "qr"
+
+
+async def test_qr_card_on_identify_or_code_goes_to_the_pin(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.begin()
+    c.accept_privacy()
+    c.choose_code()
+    type_text(c, "999")
+    c.scanned("GAIA1:" + CODE)
+    assert kiosk.view.screen is Screen.PIN and kiosk.view.entry == ""
+    type_text(c, PIN)
+    c.submit()
+    await wait_for(lambda: kiosk.view.screen is Screen.TOPICS)
+
+
+async def test_a_card_that_is_not_gaia_shows_a_notice_and_stays(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.scanned("https://example.org")
+    assert kiosk.view.screen is Screen.ATTRACT
+    assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.BAD_CARD
+    assert kiosk.events.events == []
+    c.begin()
+    c.accept_privacy()
+    c.scanned("GAIA1:12")
+    assert kiosk.view.screen is Screen.IDENTIFY
+    assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.BAD_CARD
