@@ -52,12 +52,11 @@ def controller_settings(config: KioskConfig) -> ControllerSettings:
 async def ui_parts(config: KioskConfig) -> AsyncIterator[UiParts]:
     """Build the ports and the controller from config; close them all on exit."""
     from kiosk.call.sim import SimCallService
-    from kiosk.speech import open_speech
-
     from kiosk.catalog_cache import FileCatalogCache
     from kiosk.hubclient import HubClient
     from kiosk.outbox import Outbox, OutboxRequests
     from kiosk.printing import open_printer
+    from kiosk.speech import open_speech
     from kiosk.usage import OutboxEventSink
 
     config.state_dir.mkdir(parents=True, exist_ok=True)
