@@ -134,28 +134,32 @@ async def sessions_and_transitions(config_path: str, sessions: int) -> dict[str,
     config = load_config(config_path)
     process = psutil.Process()
     transitions: list[float] = []
+    by_screen: dict[str, list[float]] = {}
     anchor: list[float] = []
     async with ui_parts(config) as parts:
         c = parts.controller
         app = KioskApp(c, lock=True)
-        pending: list[float] = []
+        pending: list[tuple[float, str]] = []
 
         def flipped(*_: Any) -> None:
             while pending:
-                transitions.append(time.perf_counter() - pending.pop())
+                started, screen = pending.pop()
+                transitions.append(time.perf_counter() - started)
+                by_screen.setdefault(screen, []).append(transitions[-1])
 
         original_show = app.show
 
         def timed_show(view: Any) -> None:
             changed = app.view is None or app.view.screen != view.screen
             if changed:
-                pending.append(time.perf_counter())
+                pending.append((time.perf_counter(), view.screen.value))
             original_show(view)
 
         app.show = timed_show  # type: ignore[method-assign]
         task = asyncio.create_task(app.async_run(async_lib="asyncio"))
         while app.built is None or c.view.catalog is None:
             await asyncio.sleep(0.01)
+        pending.clear()  # the start-up screen is not a transition
         Window.bind(on_flip=flipped)
 
         async def until(screen: Screen, timeout: float = 20) -> None:
@@ -222,6 +226,7 @@ async def sessions_and_transitions(config_path: str, sessions: int) -> dict[str,
         await task
     return {
         "transitions": transitions,
+        "by_screen": by_screen,
         "anchor": anchor,
         "rss_idle": rss_idle,
         "rss_after_1": rss_after_1,
@@ -298,6 +303,12 @@ def main(argv: list[str] | None = None) -> int:
         f"({len(t)} transitions over {args.sessions} sessions; anchors: a bare Kivy app's "
         "cold start and RSS, a one-label swap in the same window)"
     )
+    print("transition to each screen, p50 / p95 / max (ms):")
+    for screen, values in sorted(
+        result["by_screen"].items(), key=lambda item: -_pct(item[1], 0.95)
+    ):
+        ms = [x * 1000 for x in values]
+        print(f"  {screen:14} {_pct(ms, 0.5):7.1f} {_pct(ms, 0.95):7.1f} {max(ms):7.1f}")
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -309,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
                         "p95": _pct(t, 0.95),
                         "max": max(t),
                         "count": len(t),
+                    },
+                    "transition_p95_ms_by_screen": {
+                        screen: round(_pct([x * 1000 for x in values], 0.95), 1)
+                        for screen, values in result["by_screen"].items()
                     },
                     "anchor_swap_ms": {"p50": _pct(a, 0.5), "p95": _pct(a, 0.95)},
                     "rss_mib": {

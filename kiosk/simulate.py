@@ -15,7 +15,6 @@ session id and never personal data.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import math
@@ -37,6 +36,7 @@ from kiosk.agent.service import Agent
 from kiosk.config import AgentConfig, ConfigError, HubLink, KioskConfig, MqttLink
 from kiosk.outbox import Outbox, OutboxStats
 from kiosk.uilink import SimUi
+from kiosk.waits import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -389,8 +389,7 @@ async def simulate(options: SimOptions, stop: asyncio.Event | None = None) -> di
             if kiosk.fault == "flaky-network":
                 scripts.append(asyncio.create_task(kiosk.flaky_network()))
         log.info("simulating %d kiosks against %s (faults: %s)", len(kiosks), url, faults or "none")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), options.duration_s)
+        await wait_event(stop, options.duration_s)
         log.info("stopping the simulated fleet")
         for task in scripts:
             task.cancel()

@@ -20,7 +20,6 @@ is idempotent on event id):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from kiosk.agent.link import BrokerLink
 from kiosk.agent.ratelimit import RateLimitedLog
 from kiosk.outbox import Outbox, OutboxError
+from kiosk.waits import wait_event
 
 
 @dataclass(slots=True)
@@ -183,7 +183,6 @@ class Drainer:
     async def run(self) -> None:
         """Pump whenever woken (connect, PUBACKs, receipts) and every `interval_s`."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval_s)
+            await wait_event(self._wake, self.interval_s)
             self._wake.clear()
             self.pump()

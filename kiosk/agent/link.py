@@ -32,6 +32,7 @@ from kiosk.agent.backoff import Backoff
 from kiosk.agent.paho_io import AsyncioDriver
 from kiosk.agent.ratelimit import RateLimitedLog
 from kiosk.config import ConfigError
+from kiosk.waits import wait_event
 
 _DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 
@@ -241,8 +242,7 @@ class BrokerLink:
                 if self.io == "thread":
                     await asyncio.to_thread(self._client.loop_stop)
             if not self._closing and self._allowed.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._closed.wait(), self.backoff.next())
+                await wait_event(self._closed, self.backoff.next())
         self.connected = False
 
     async def close(self, timeout: float = 3.0) -> None:
@@ -260,8 +260,7 @@ class BrokerLink:
         if self.io == "thread":
             await asyncio.to_thread(self._client.loop_stop)
         elif self._ended is not None and not self._ended.is_set():
-            with contextlib.suppress(TimeoutError):  # the DISCONNECT goes out from the loop
-                await asyncio.wait_for(self._ended.wait(), timeout)
+            await wait_event(self._ended, timeout)  # the DISCONNECT goes out from the loop
         self.connected = False
         if self._ended is not None:
             self._ended.set()

@@ -9,7 +9,6 @@ simulator builds hundreds in one event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -39,6 +38,7 @@ from kiosk.agent.ratelimit import RateLimitedLog
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.outbox import Outbox
 from kiosk.uilink import UiLinkClient, UiPort, UiRequestFailed, UiUnavailable
+from kiosk.waits import wait_event
 
 COMMAND_QUEUE = 100
 ACK_TIMEOUT_S = 2.0
@@ -180,8 +180,7 @@ class Agent:
 
     async def _health_loop(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._health_now.wait(), self.config.agent.health_interval_s)
+            await wait_event(self._health_now, self.config.agent.health_interval_s)
             self._health_now.clear()
             if not self.link.connected:
                 continue

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from hub.protocol import EventType
 from kiosk.controller.core import ControllerCore
 from kiosk.controller.ports import HubRejected
+from kiosk.waits import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,7 @@ class HubSync(ControllerCore):
         while True:
             self._flush_wake.clear()
             await self._flush_once()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._flush_wake.wait(), self._settings.request_retry_s)
+            await wait_event(self._flush_wake, self._settings.request_retry_s)
 
     async def _flush_once(self) -> None:
         """Send the stored requests, oldest first; stop at the first sign the hub is down."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from kivy.app import App
@@ -20,11 +21,12 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
 from kiosk.controller.view import NoticeKind, Screen, View
-from kiosk.ui import lockdown
+from kiosk.ui import heap, lockdown
 from kiosk.ui import theme as th
 from kiosk.ui.i18n import Translator
 from kiosk.ui.notices import notice_text
-from kiosk.ui.screens import Built, Context, build
+from kiosk.ui.parts import PartCache
+from kiosk.ui.screens import Built, Context, build, catalog_content
 from kiosk.ui.theme import theme_for
 from kiosk.ui.widgets import Icon, Text, box, button, fill
 
@@ -40,8 +42,26 @@ SESSION_SCREENS = frozenset(Screen) - {
 """Screens that show the "Finish" button in the top bar."""
 
 
+PREWARM_SCREENS = (Screen.CODE, Screen.FIRST_NAME, Screen.COMMUNE, Screen.TOPICS)
+"""Screens whose reusable parts are built ahead, on the attract screen."""
+
+CATALOG_WAITS = 10
+"""Start-up rests to wait for the hub's catalog before building the parts without it."""
+
+GOODBYE_COLLECT_DELAY_S = 0.15
+"""Time for the goodbye screen to be drawn before the collection between sessions."""
+
+CATALOG_SCREENS = frozenset({Screen.COMMUNE, Screen.TOPICS, Screen.OFFLINE})
+"""Screens that show the catalog: only they are built again when its content changes."""
+
+
 def _structure(view: View) -> tuple[Any, ...]:
-    """The parts of a View whose change needs the screen built again."""
+    """The parts of a View whose change needs the screen built again.
+
+    Everything else (digits typed, seconds waited, the OK key turning on) updates the
+    live widgets of the current screen; a notice or the connection state only redraws
+    the top bar.
+    """
     return (
         view.screen,
         view.language,
@@ -49,7 +69,7 @@ def _structure(view: View) -> tuple[Any, ...]:
         view.speech_on,
         view.speech_available,
         view.online,
-        view.catalog.generated_at if view.catalog else None,
+        catalog_content(view.catalog) if view.screen in CATALOG_SCREENS else None,
         view.first_name,
         view.topic.id if view.topic else None,
         view.no_answer_reason,
@@ -60,16 +80,25 @@ def _structure(view: View) -> tuple[Any, ...]:
         view.agreement,
         view.printed,
         tuple(sorted(view.ops_info.items())),
-        view.notice,
-        # keypads: the OK key turns on when enough is typed
-        view.screen in (Screen.CODE, Screen.PIN, Screen.PHONE, Screen.FIRST_NAME, Screen.OPS_PIN)
-        and _entry_complete(view),
     )
 
 
-def _entry_complete(view: View) -> bool:
-    need = {Screen.CODE: 6, Screen.PIN: 4, Screen.PHONE: 9, Screen.OPS_PIN: 4}.get(view.screen, 1)
-    return len(view.entry.strip()) >= need
+def _bar_structure(view: View) -> tuple[Any, ...]:
+    """The parts of a View the top bar shows."""
+    return (
+        view.language,
+        view.high_contrast,
+        view.notice,
+        view.online,
+        view.catalog.site if view.catalog else "",
+        view.speech_on and view.screen is not Screen.IN_CALL,
+        view.screen in SESSION_SCREENS,
+    )
+
+
+def _overlay_structure(view: View) -> tuple[Any, ...]:
+    """The parts of a View the veils show (the countdown's seconds are updated in place)."""
+    return (view.language, view.high_contrast, view.idle_countdown is not None, view.busy)
 
 
 class Blocker(FloatLayout):
@@ -148,6 +177,18 @@ class KioskApp(App):
         self.built: Built | None = None
         self.view: View | None = None
         self._structure: tuple[Any, ...] | None = None
+        self._bar: tuple[Any, ...] | None = None
+        self._veils: tuple[Any, ...] | None = None
+        self._countdown: Any = None
+        self.parts = PartCache()
+        """Keypads, keyboards and grids built once (nothing personal in them)."""
+        self.rest_delay_s = 1.0
+        """Seconds on the attract screen before building parts and collecting garbage."""
+        self._settled = False
+        self._catalog_waits = 0
+        self._collected = True
+        self.last_rest_collect_s = 0.0
+        """Seconds the last collection between sessions took."""
         self._unsubscribe: Callable[[], None] | None = None
         self._spoken_for: tuple[Any, ...] | None = None
         self.renders = 0
@@ -184,14 +225,81 @@ class KioskApp(App):
         return self.root_layout
 
     def on_start(self) -> None:
-        """Note the first frame (for the start-up benchmark)."""
+        """Note the first frame (for the start-up benchmark); then get ready at rest."""
         Window.bind(on_flip=self._first_flip)
+        Clock.schedule_once(self._first_rest, self.rest_delay_s)
 
     def on_stop(self) -> None:
         """Stop pulling video and listening to the controller."""
         if self._unsubscribe is not None:
             self._unsubscribe()
         self._drop_screen()
+
+    def _first_rest(self, _dt: float) -> None:
+        """After start-up, once the catalog is in: build the parts, then settle the heap."""
+        if self._settled or not self._at_rest():  # else: at the end of the first session
+            return
+        assert self.view is not None
+        if self.view.catalog is None and self._catalog_waits < CATALOG_WAITS:
+            self._catalog_waits += 1  # the topic and commune grids need the catalog
+            Clock.schedule_once(self._first_rest, self.rest_delay_s)
+            return
+        self._prewarm(then=self._settle)
+
+    def _settle(self) -> None:
+        heap.settle()
+        self._settled = self._collected = True
+
+    def _goodbye(self, _dt: float) -> None:
+        """The goodbye screen is drawn and asks nothing: collect the session's garbage."""
+        if self.view is not None and self.view.screen is Screen.GOODBYE:
+            self.last_rest_collect_s = heap.collect_at_rest()
+            self._collected = True
+
+    def _rest(self, _dt: float) -> None:
+        """Between sessions: build what the next person will need; collect if not done."""
+        if not self._at_rest():
+            return
+
+        def then() -> None:
+            if not self._settled:
+                self._settle()
+            elif not self._collected:  # the session ended without a goodbye (idle, ops)
+                self.last_rest_collect_s = heap.collect_at_rest()
+                self._collected = True
+
+        self._prewarm(then)
+
+    def _at_rest(self) -> bool:
+        return self.view is not None and self.view.screen is Screen.ATTRACT
+
+    def _prewarm(self, then: Callable[[], None]) -> None:
+        """Build the reusable parts of the session's screens for the current language,
+        contrast and orientation, off screen and one screen a frame (so a tap is never
+        kept waiting long); then run `then`. Stops if a session starts meanwhile."""
+        todo = list(PREWARM_SCREENS)
+
+        def step(_dt: float) -> None:
+            view = self.view
+            if view is None or not self._at_rest():
+                self.parts.detach_all()
+                return
+            if not todo:
+                self.parts.detach_all()
+                then()
+                return
+            ctx = Context(
+                replace(view, screen=todo.pop(0), entry=""),
+                Translator(view.language),
+                theme_for(view.high_contrast),
+                self.portrait,
+                self.controller,
+                self.parts,
+            )
+            build(ctx)
+            Clock.schedule_once(step, 0)
+
+        Clock.schedule_once(step, 0)
 
     def _first_flip(self, *_: Any) -> None:
         if self.first_frame_at is None and self.built is not None:
@@ -209,7 +317,7 @@ class KioskApp(App):
 
     def _resized(self, *_: Any) -> None:
         if self.view is not None:
-            self._structure = None
+            self._structure = self._bar = None
             self.show(self.view)
 
     # -- drawing ---------------------------------------------------------------------------
@@ -221,6 +329,14 @@ class KioskApp(App):
 
     def show(self, view: View) -> None:
         """Draw a View: build the screen again if its structure changed, else update it."""
+        previous = self.view.screen if self.view is not None else None
+        if view.screen is not previous:
+            if view.screen is Screen.GOODBYE:
+                Clock.schedule_once(self._goodbye, GOODBYE_COLLECT_DELAY_S)
+            elif view.screen is Screen.ATTRACT:
+                Clock.schedule_once(self._rest, self.rest_delay_s)
+            elif previous is Screen.ATTRACT:
+                self._collected = False
         self.view = view
         structure = (*_structure(view), self.portrait)
         if structure != self._structure or self.built is None:
@@ -231,7 +347,16 @@ class KioskApp(App):
             self.renders += 1
         elif self.built.update is not None:
             self.built.update(view)
-        self._overlays(view)
+        bar = _bar_structure(view)
+        if bar != self._bar:
+            self._top_bar(view, Translator(view.language))
+            self._bar = bar
+        veils = _overlay_structure(view)
+        if veils != self._veils:
+            self._overlays(view)
+            self._veils = veils
+        elif self._countdown is not None and view.idle_countdown is not None:
+            self._countdown.text = self._countdown_words(view)
         self._read_aloud(view)
 
     def _drop_screen(self) -> None:
@@ -240,6 +365,7 @@ class KioskApp(App):
                 video.stop()
         self.built = None
         self.screen_area.clear_widgets()
+        self.parts.detach_all()
 
     def _rebuild(self, view: View) -> None:
         theme = theme_for(view.high_contrast)
@@ -248,8 +374,7 @@ class KioskApp(App):
         self.background.canvas.before.clear()
         fill(self.background, theme.background)
         self.background.size = Window.size
-        self._top_bar(view, t)
-        ctx = Context(view, t, theme, self.portrait, self.controller)
+        ctx = Context(view, t, theme, self.portrait, self.controller, self.parts)
         self.built = build(ctx)
         self.screen_area.add_widget(self.built.root)
 
@@ -322,6 +447,7 @@ class KioskApp(App):
         theme = theme_for(view.high_contrast)
         t = Translator(view.language)
         self.overlay.clear_widgets()
+        self._countdown = None
         if view.idle_countdown is not None:
             veil = Blocker()
             fill(veil, (0, 0, 0, 0.6))
@@ -336,19 +462,10 @@ class KioskApp(App):
             card.add_widget(
                 Text(t("Are you still there?"), theme, size=th.TITLE, bold=True, halign="center")
             )
-            card.add_widget(
-                Text(
-                    t.n(
-                        "The session ends in {n} second.",
-                        "The session ends in {n} seconds.",
-                        view.idle_countdown,
-                    ).format(n=view.idle_countdown),
-                    theme,
-                    size=34,
-                    halign="center",
-                    gid="countdown",
-                )
+            self._countdown = Text(
+                self._countdown_words(view), theme, size=34, halign="center", gid="countdown"
             )
+            card.add_widget(self._countdown)
             card.add_widget(Widget())
             card.add_widget(
                 button(
@@ -377,6 +494,14 @@ class KioskApp(App):
                 )
             )
             self.overlay.add_widget(veil)
+
+    @staticmethod
+    def _countdown_words(view: View) -> str:
+        n = view.idle_countdown or 0
+        t = Translator(view.language)
+        return t.n("The session ends in {n} second.", "The session ends in {n} seconds.", n).format(
+            n=n
+        )
 
     # -- speech ----------------------------------------------------------------------------
 

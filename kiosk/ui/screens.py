@@ -8,10 +8,10 @@ into sentences, so each language keeps its own word order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
@@ -19,12 +19,13 @@ from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
-from hub.protocol.kiosk_api import TopicInfo
+from hub.protocol.kiosk_api import Catalog, TopicInfo
 from kiosk.controller.ports import CallQuality
 from kiosk.controller.view import Screen, View
 from kiosk.ui import theme as th
 from kiosk.ui.formatting import format_duration, format_when, minutes_label
 from kiosk.ui.i18n import Translator, _
+from kiosk.ui.parts import PartCache
 from kiosk.ui.theme import Theme
 from kiosk.ui.widgets import (
     EntryDisplay,
@@ -38,6 +39,8 @@ from kiosk.ui.widgets import (
     entry_text,
     fill,
 )
+
+W = TypeVar("W", bound=Widget)
 
 
 @dataclass
@@ -59,12 +62,39 @@ class Context:
     theme: Theme
     portrait: bool
     controller: Any  # kiosk.controller.Controller: its actions are the buttons' callbacks
+    parts: PartCache = field(default_factory=PartCache)
     spoken: list[str] = field(default_factory=list)
+
+    def part(self, key: tuple[Hashable, ...], factory: Callable[[], W]) -> W:
+        """A reusable part (nothing personal in it) for this language, theme and orientation."""
+        return self.parts.get((*key, self.view.language, self.theme.name, self.portrait), factory)
 
     def say(self, text: str) -> str:
         """Note a text as part of what the screen reads aloud; returns it."""
         self.spoken.append(text)
         return text
+
+
+ENTRY_MINIMUM = {Screen.CODE: 6, Screen.PIN: 4, Screen.PHONE: 9, Screen.OPS_PIN: 4}
+"""How many digits make an entry worth submitting (the OK key turns on)."""
+
+
+def entry_complete(view: View) -> bool:
+    """True when enough is typed on the screen's keypad or keyboard for OK."""
+    return len(view.entry.strip()) >= ENTRY_MINIMUM.get(view.screen, 1)
+
+
+_fingerprint: tuple[Catalog | None, str] = (None, "")
+
+
+def catalog_content(catalog: Catalog | None) -> str:
+    """The catalog's content without its timestamp: equal when nothing shown changed."""
+    global _fingerprint
+    if catalog is None:
+        return ""
+    if _fingerprint[0] is not catalog:
+        _fingerprint = (catalog, catalog.model_dump_json(exclude={"generated_at"}))
+    return _fingerprint[1]
 
 
 def topic_label(topic: TopicInfo, language: str) -> str:
@@ -105,8 +135,28 @@ def _actions(ctx: Context, *buttons: Widget) -> BoxLayout:
     return row
 
 
+def _back_button(ctx: Context, label: str | None = None, text_size: int = th.BUTTON_TEXT) -> Widget:
+    """The secondary "Back" button every step has (another label where the step says so)."""
+    return button(
+        "back",
+        ctx.t("Back") if label is None else label,
+        ctx.controller.back,
+        ctx.theme,
+        pictogram="back",
+        style="secondary",
+        text_size=text_size,
+    )
+
+
+def _finish_button(ctx: Context, style: str = "primary") -> Widget:
+    """The "Finish" button that ends the session."""
+    return button(
+        "finish", ctx.t("Finish"), ctx.controller.finish, ctx.theme, pictogram="done", style=style
+    )
+
+
 def _keypad_screen(
-    ctx: Context, title: str, hint: str, pictogram: str, ok: bool, gid: str = "entry"
+    ctx: Context, title: str, hint: str, pictogram: str, gid: str = "entry"
 ) -> Built:
     v, c = ctx.view, ctx.controller
     page = _page(ctx)
@@ -116,10 +166,12 @@ def _keypad_screen(
     entry = EntryDisplay(ctx.theme, v.entry, v.masked, gid)
     head.add_widget(entry)
     head.add_widget(Widget())
-    head.add_widget(
-        button("back", ctx.t("Back"), c.back, ctx.theme, pictogram="back", style="secondary")
+    head.add_widget(_back_button(ctx))
+    pad = ctx.part(
+        ("keypad",), lambda: Keypad(ctx.theme, c.key, c.erase, c.submit, ctx.t("OK"), False)
     )
-    pad = Keypad(ctx.theme, c.key, c.erase, c.submit, ctx.t("OK"), ok)
+    pad.set_ok(entry_complete(v))
+    pad.size_hint = (1, 1)
     split = box(vertical=ctx.portrait, spacing=th.PADDING * 2)
     if ctx.portrait:
         head.size_hint_y = 0.45
@@ -133,6 +185,7 @@ def _keypad_screen(
 
     def update(view: View) -> None:
         entry.label.text = entry_text(view.entry, view.masked)
+        pad.set_ok(entry_complete(view))
 
     return Built(page, update=update)
 
@@ -232,7 +285,7 @@ def privacy(ctx: Context) -> Built:
     page.add_widget(
         _actions(
             ctx,
-            button("back", t("Back"), c.back, ctx.theme, pictogram="back", style="secondary"),
+            _back_button(ctx),
             button("accept", t("I understand"), c.accept_privacy, ctx.theme, pictogram="check"),
         )
     )
@@ -290,19 +343,7 @@ def identify(ctx: Context) -> Built:
         )
     )
     page.add_widget(choices)
-    page.add_widget(
-        _actions(
-            ctx,
-            button(
-                "back",
-                t("Back"),
-                c.back,
-                ctx.theme,
-                pictogram="back",
-                style="secondary",
-            ),
-        )
-    )
+    page.add_widget(_actions(ctx, _back_button(ctx)))
     return Built(page)
 
 
@@ -314,7 +355,6 @@ def code(ctx: Context) -> Built:
         t("Type your code"),
         t("Your code has 6 to 10 digits."),
         "keypad",
-        ok=len(ctx.view.entry) >= 6,
     )
 
 
@@ -326,7 +366,6 @@ def pin(ctx: Context) -> Built:
         t("Type your secret code"),
         t("Nobody can see it. It has 4 to 6 digits."),
         "lock",
-        ok=len(ctx.view.entry) >= 4,
         gid="entry-secret",
     )
 
@@ -339,7 +378,7 @@ def phone(ctx: Context) -> Built:
         if v.request_kind == "callback"
         else t("So that an adviser can call you back. You can skip this.")
     )
-    built = _keypad_screen(ctx, t("Your phone number"), hint, "phone", ok=len(v.entry) >= 9)
+    built = _keypad_screen(ctx, t("Your phone number"), hint, "phone")
     if v.request_kind != "callback":
         head = built.root.children[0].children[-1]  # the split's first column
         head.add_widget(
@@ -369,26 +408,21 @@ def first_name(ctx: Context) -> Built:
     page.add_widget(top)
     if ctx.portrait:
         page.add_widget(Widget(size_hint_y=0.05))
-    back = button(
-        "back",
-        "" if ctx.portrait else t("Back"),
-        c.back,
-        ctx.theme,
-        pictogram="back",
-        style="secondary",
-        text_size=28,
+    keyboard = ctx.part(
+        ("letters",),
+        lambda: LetterKeyboard(
+            ctx.theme,
+            c.key,
+            c.erase,
+            c.submit,
+            t("OK"),
+            False,
+            t("Space"),
+            _back_button(ctx, "" if ctx.portrait else t("Back"), text_size=28),
+            portrait=ctx.portrait,
+        ),
     )
-    keyboard = LetterKeyboard(
-        ctx.theme,
-        c.key,
-        c.erase,
-        c.submit,
-        t("OK"),
-        bool(v.entry.strip()),
-        t("Space"),
-        back,
-        portrait=ctx.portrait,
-    )
+    keyboard.set_ok(entry_complete(v))
     if ctx.portrait:
         keyboard.size_hint_y = None
         keyboard.height = 6 * th.TOUCH_MIN + 5 * 8
@@ -396,6 +430,7 @@ def first_name(ctx: Context) -> Built:
 
     def update(view: View) -> None:
         entry.label.text = entry_text(view.entry, False)
+        keyboard.set_ok(entry_complete(view))
 
     return Built(page, update=update)
 
@@ -405,50 +440,43 @@ def commune(ctx: Context) -> Built:
     t, v, c = ctx.t, ctx.view, ctx.controller
     page = _page(ctx)
     page.add_widget(_title(ctx, t("Where do you live?"), "place"))
-    communes = list(v.catalog.communes) if v.catalog else []
-    grid = GridLayout(
-        cols=2 if ctx.portrait else 3,
-        spacing=14,
-        size_hint_y=None,
-        row_default_height=th.TOUCH_MIN,
-        row_force_default=True,
-    )
-    grid.bind(minimum_height=grid.setter("height"))
-    for name in communes:
-        grid.add_widget(
-            button(
-                f"commune-{name}",
-                name,
-                partial(c.choose_commune, name),
-                ctx.theme,
-                style="secondary",
-                text_size=28,
-            )
+    communes = tuple(v.catalog.communes) if v.catalog else ()
+
+    def commune_grid() -> GridLayout:
+        grid = GridLayout(
+            cols=2 if ctx.portrait else 3,
+            spacing=14,
+            size_hint_y=None,
+            row_default_height=th.TOUCH_MIN,
+            row_force_default=True,
         )
+        grid.bind(minimum_height=grid.setter("height"))
+        for name in communes:
+            grid.add_widget(
+                button(
+                    f"commune-{name}",
+                    name,
+                    partial(c.choose_commune, name),
+                    ctx.theme,
+                    style="secondary",
+                    text_size=28,
+                )
+            )
+        return grid
+
+    grid = ctx.part(("communes", communes), commune_grid)
     if not communes:
         page.add_widget(_body(ctx, t("The list of communes is not available.")))
     scroll = ScrollView(do_scroll_x=False, bar_width=14, scroll_type=["bars", "content"])
     scroll.add_widget(grid)
     page.add_widget(scroll)
-    page.add_widget(
-        _actions(
-            ctx,
-            button(
-                "back",
-                t("Back"),
-                c.back,
-                ctx.theme,
-                pictogram="back",
-                style="secondary",
-            ),
-        )
-    )
+    page.add_widget(_actions(ctx, _back_button(ctx)))
     return Built(page)
 
 
 def topics(ctx: Context) -> Built:
     """Choose what you need help with."""
-    t, v, c = ctx.t, ctx.view, ctx.controller
+    t, v = ctx.t, ctx.view
     page = _page(ctx)
     if v.first_name:
         page.add_widget(
@@ -461,8 +489,19 @@ def topics(ctx: Context) -> Built:
             )
         )
     page.add_widget(_title(ctx, t("What do you need help with?"), ""))
+    offered = list(v.catalog.topics) if v.catalog else []
+    for topic in offered:
+        ctx.say(topic_label(topic, v.language))
+    grid = ctx.part(("topics", catalog_content(v.catalog)), lambda: _topic_grid(ctx, offered))
+    page.add_widget(grid)
+    return Built(page)
+
+
+def _topic_grid(ctx: Context, offered: list[TopicInfo]) -> GridLayout:
+    """One tile per topic: pictogram, name, whether an adviser is free now."""
+    t, c = ctx.t, ctx.controller
     grid = GridLayout(cols=2 if ctx.portrait else 3, spacing=th.SPACING)
-    for topic in v.catalog.topics if v.catalog else []:
+    for topic in offered:
         tile = button(
             f"topic-{topic.id}",
             "",
@@ -476,7 +515,7 @@ def topics(ctx: Context) -> Built:
         )
         tile.add_widget(
             Label(
-                text=ctx.say(topic_label(topic, v.language)),
+                text=topic_label(topic, ctx.view.language),
                 font_size=34,
                 bold=True,
                 color=ctx.theme.on_secondary,
@@ -497,8 +536,7 @@ def topics(ctx: Context) -> Built:
             )
         )
         grid.add_widget(tile)
-    page.add_widget(grid)
-    return Built(page)
+    return grid
 
 
 def waiting(ctx: Context) -> Built:
@@ -593,14 +631,7 @@ def no_answer(ctx: Context) -> Built:
                 pictogram="back",
                 style="secondary",
             ),
-            button(
-                "finish",
-                t("Finish"),
-                c.finish,
-                ctx.theme,
-                pictogram="done",
-                style="secondary",
-            ),
+            _finish_button(ctx, style="secondary"),
         )
     )
     return Built(page)
@@ -637,7 +668,7 @@ def request_sent(ctx: Context) -> Built:
                 pictogram="print",
                 style="secondary",
             ),
-            button("finish", t("Finish"), c.finish, ctx.theme, pictogram="done"),
+            _finish_button(ctx),
         )
     )
     return Built(page)
@@ -910,7 +941,7 @@ def offline(ctx: Context) -> Built:
                 pictogram="callback",
                 style="secondary",
             ),
-            button("finish", t("Finish"), c.finish, ctx.theme, pictogram="done"),
+            _finish_button(ctx),
         )
     )
     return Built(page)
@@ -918,9 +949,7 @@ def offline(ctx: Context) -> Built:
 
 def ops_pin(ctx: Context) -> Built:
     """The technician's code."""
-    return _keypad_screen(
-        ctx, ctx.t("Technician code"), "", "gear", ok=len(ctx.view.entry) >= 4, gid="entry-secret"
-    )
+    return _keypad_screen(ctx, ctx.t("Technician code"), "", "gear", gid="entry-secret")
 
 
 def ops(ctx: Context) -> Built:

@@ -147,6 +147,11 @@ class Tappable(ButtonBehavior, BoxLayout):
         if self._action is not None:
             self._action()
 
+    def set_action(self, action: Callable[[], None] | None) -> None:
+        """Change what a tap does; None greys the target out and makes it inert."""
+        self._action = action
+        self.disabled = action is None
+
 
 def button(
     gid: str,
@@ -213,11 +218,16 @@ class Keypad(GridLayout):
             button("key-erase", "", on_erase, theme, pictogram="erase", style="secondary")
         )
         self.add_widget(self._key(theme, "0", on_key))
-        self.add_widget(
-            button("key-ok", ok_label, on_submit if ok_enabled else None, theme, style="primary")
-        )
+        self._submit = on_submit
+        self.ok_key = button("key-ok", ok_label, None, theme, style="primary")
+        self.set_ok(ok_enabled)
+        self.add_widget(self.ok_key)
         for child in self.children:
             child.size_hint_y = 1
+
+    def set_ok(self, enabled: bool) -> None:
+        """Turn the OK key on (enough is typed) or off."""
+        self.ok_key.set_action(self._submit if enabled else None)
 
     @staticmethod
     def _key(theme: Theme, digit: str, on_key: Callable[[str], None]) -> Tappable:
@@ -295,17 +305,17 @@ class LetterKeyboard(BoxLayout):
                 text_size=28,
             )
         )
-        last.add_widget(
-            button(
-                "key-ok",
-                ok_label,
-                on_submit if ok_enabled else None,
-                theme,
-                pictogram="check",
-                size_hint=(0.28, 1),
-            )
+        self._submit = on_submit
+        self.ok_key = button(
+            "key-ok", ok_label, None, theme, pictogram="check", size_hint=(0.28, 1)
         )
+        self.set_ok(ok_enabled)
+        last.add_widget(self.ok_key)
         self.add_widget(last)
+
+    def set_ok(self, enabled: bool) -> None:
+        """Turn the OK key on (a name is typed) or off."""
+        self.ok_key.set_action(self._submit if enabled else None)
 
 
 SECRET_DOT = "\uf111"  # noqa: S105 - a glyph, not a password

@@ -38,14 +38,53 @@ async def kiosk(make: Callable[..., Awaitable[Harness]]) -> Harness:
     return harness
 
 
-async def identify(harness: Harness, code: str = CODE, pin: str = PIN) -> None:
-    """ATTRACT -> TOPICS with a personal code and PIN."""
+def to_pin(harness: Harness, code: str = CODE) -> None:
+    """ATTRACT -> PIN: the personal code typed and submitted."""
     c = harness.controller
     c.begin()
     c.accept_privacy()
     c.choose_code()
     type_text(c, code)
     c.submit()
+
+
+async def identify(harness: Harness, code: str = CODE, pin: str = PIN) -> None:
+    """ATTRACT -> TOPICS with a personal code and PIN."""
+    to_pin(harness, code)
+    c = harness.controller
     type_text(c, pin)
     c.submit()
     await wait_for(lambda: harness.view.screen is Screen.TOPICS)
+
+
+def start_first_visit(harness: Harness, name: str = "Léa", commune: str | None = "Agen") -> None:
+    """ATTRACT -> first visit: the first name typed and submitted, then the commune chosen
+    (when given), leaving the controller on the phone step."""
+    c = harness.controller
+    c.begin()
+    c.accept_privacy()
+    c.choose_first_visit()
+    type_text(c, name)
+    c.submit()
+    if commune is not None:
+        c.choose_commune(commune)
+
+
+def first_visit(
+    harness: Harness, name: str = "Léa", commune: str = "Agen", phone: str | None = None
+) -> None:
+    """ATTRACT -> TOPICS as a first visitor, skipping the phone unless one is given."""
+    start_first_visit(harness, name, commune)
+    c = harness.controller
+    if phone is None:
+        c.skip()
+    else:
+        type_text(c, phone)
+        c.submit()
+    assert harness.view.screen is Screen.TOPICS
+
+
+async def call_placed(harness: Harness, topic: str = "housing") -> None:
+    """From TOPICS: choose a topic and wait until the call service has the call."""
+    harness.controller.choose_topic(topic)
+    await wait_for(lambda: bool(harness.calls.calls))

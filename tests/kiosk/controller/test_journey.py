@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 
 from kiosk.controller import NoticeKind, Screen
 from kiosk.controller.ports import Agreement, Appointment, CallEndReason, CallQuality
-from tests.kiosk.controller.conftest import CODE, PIN, identify
+from tests.kiosk.controller.conftest import (
+    CODE,
+    PIN,
+    call_placed,
+    first_visit,
+    identify,
+    start_first_visit,
+    to_pin,
+)
 from tests.kiosk.controller.fakes import Harness, type_text, wait_for
 
 
@@ -98,8 +106,7 @@ async def test_remote_hang_up_goes_to_after_call_and_continue_goes_to_survey(
 ) -> None:
     await identify(kiosk)
     c = kiosk.controller
-    c.choose_topic("housing")
-    await wait_for(lambda: bool(kiosk.calls.calls))
+    await call_placed(kiosk)
     kiosk.calls.last.push("answered", adviser_name="Claire")
     kiosk.calls.last.push("ended", reason=CallEndReason.REMOTE_HUNG_UP)
     assert kiosk.view.screen is Screen.AFTER_CALL and kiosk.view.agreement is None
@@ -164,25 +171,12 @@ async def test_first_visit_with_commune_and_phone_then_topics(kiosk: Harness) ->
 
 
 async def test_first_visit_phone_is_optional(kiosk: Harness) -> None:
-    c = kiosk.controller
-    c.begin()
-    c.accept_privacy()
-    c.choose_first_visit()
-    type_text(c, "Léa")
-    c.submit()
-    c.choose_commune("Agen")
-    c.skip()
-    assert kiosk.view.screen is Screen.TOPICS
+    first_visit(kiosk)
 
 
 async def test_an_international_phone_may_have_up_to_15_digits(kiosk: Harness) -> None:
     c = kiosk.controller
-    c.begin()
-    c.accept_privacy()
-    c.choose_first_visit()
-    type_text(c, "Léa")
-    c.submit()
-    c.choose_commune("Agen")
+    start_first_visit(kiosk)
     type_text(c, "3+2")  # "+" only first
     assert kiosk.view.entry == "32"
     c.erase()
@@ -213,11 +207,7 @@ async def test_a_short_code_or_pin_cannot_be_submitted(kiosk: Harness) -> None:
 
 async def test_back_goes_one_step_back_and_from_privacy_ends_the_session(kiosk: Harness) -> None:
     c = kiosk.controller
-    c.begin()
-    c.accept_privacy()
-    c.choose_code()
-    type_text(c, CODE)
-    c.submit()
+    to_pin(kiosk)
     c.back()
     assert kiosk.view.screen is Screen.CODE and kiosk.view.entry == CODE
     c.back()

@@ -6,22 +6,13 @@ import asyncio
 
 from kiosk.controller import NoticeKind, Screen
 from kiosk.controller.ports import CallEndReason
-from tests.kiosk.controller.conftest import CODE, PIN, identify
+from tests.kiosk.controller.conftest import CODE, PIN, call_placed, first_visit, identify, to_pin
 from tests.kiosk.controller.fakes import Harness, type_text, wait_for
-
-
-async def _to_pin(kiosk: Harness) -> None:
-    c = kiosk.controller
-    c.begin()
-    c.accept_privacy()
-    c.choose_code()
-    type_text(c, CODE)
-    c.submit()
 
 
 async def test_wrong_pins_count_down_then_the_code_locks_kindly(kiosk: Harness) -> None:
     c = kiosk.controller
-    await _to_pin(kiosk)
+    to_pin(kiosk)
     for left in (2, 1):
         type_text(c, "0000")
         c.submit()
@@ -42,7 +33,7 @@ async def test_wrong_pins_count_down_then_the_code_locks_kindly(kiosk: Harness) 
 async def test_actions_wait_while_the_hub_checks_the_pin(kiosk: Harness) -> None:
     c = kiosk.controller
     kiosk.hub.gate = asyncio.Event()
-    await _to_pin(kiosk)
+    to_pin(kiosk)
     type_text(c, PIN)
     c.submit()
     assert kiosk.view.busy
@@ -59,7 +50,7 @@ async def test_actions_wait_while_the_hub_checks_the_pin(kiosk: Harness) -> None
 async def test_hub_unreachable_at_identify_goes_offline_keeping_the_session(
     kiosk: Harness,
 ) -> None:
-    await _to_pin(kiosk)
+    to_pin(kiosk)
     kiosk.hub.reachable = False
     type_text(kiosk.controller, PIN)
     kiosk.controller.submit()
@@ -89,8 +80,7 @@ async def test_a_missed_call_then_a_callback_for_someone_the_hub_can_call(
 ) -> None:
     await identify(kiosk)
     c = kiosk.controller
-    c.choose_topic("housing")
-    await wait_for(lambda: bool(kiosk.calls.calls))
+    await call_placed(kiosk)
     kiosk.calls.last.push("ended", reason=CallEndReason.MISSED)
     assert kiosk.view.screen is Screen.NO_ANSWER and kiosk.view.no_answer_reason == "missed"
     assert kiosk.events.of("call.missed")[0].value is not None
@@ -128,13 +118,7 @@ async def test_a_callback_asks_the_phone_when_the_hub_has_none(kiosk: Harness) -
 
 async def test_a_first_visitor_gives_a_phone_before_a_callback(kiosk: Harness) -> None:
     c = kiosk.controller
-    c.begin()
-    c.accept_privacy()
-    c.choose_first_visit()
-    type_text(c, "Léa")
-    c.submit()
-    c.choose_commune("Agen")
-    c.skip()
+    first_visit(kiosk)
     c.choose_topic("mobility")
     c.request_contact("callback")
     assert kiosk.view.screen is Screen.PHONE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from kiosk.controller import NoticeKind, Screen
-from tests.kiosk.controller.conftest import identify
+from tests.kiosk.controller.conftest import first_visit, identify
 from tests.kiosk.controller.fakes import (
     Account,
     FakeCache,
@@ -122,24 +122,12 @@ async def _store_one_offline(kiosk: Harness) -> None:
     """A first visitor's call-back made while the hub is down."""
     kiosk.hub.reachable = False
     c = kiosk.controller
-    await _first_visit_to_topics(kiosk)
+    first_visit(kiosk)
     c.choose_topic("mobility")
     c.request_contact("appointment")
     await wait_for(lambda: kiosk.view.screen is Screen.REQUEST_SENT)
     assert kiosk.view.request_offline
     assert len(kiosk.requests.stored) == 1
-
-
-async def _first_visit_to_topics(kiosk: Harness) -> None:
-    c = kiosk.controller
-    c.begin()
-    c.accept_privacy()
-    c.choose_first_visit()
-    type_text(c, "Léa")
-    c.submit()
-    c.choose_commune("Agen")
-    c.skip()
-    assert kiosk.view.screen is Screen.TOPICS
 
 
 async def test_hub_down_mid_journey_keeps_the_request_for_later(make: Make) -> None:

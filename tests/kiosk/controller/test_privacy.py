@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.controller import Controller, Screen
 from kiosk.controller.ports import Agreement, Appointment
+from tests.kiosk.controller.conftest import call_placed, start_first_visit, to_pin
 from tests.kiosk.controller.fakes import Account, FakeCall, Harness, type_text, wait_for
 
 Make = Callable[..., Awaitable[Harness]]
@@ -94,19 +95,14 @@ async def test_a_whole_session_leaves_nothing_personal_behind(
     c = kiosk.controller
 
     # 1. identified by code and PIN (one wrong PIN), a call with an agreement, a slip
-    c.begin()
-    c.accept_privacy()
-    c.choose_code()
-    type_text(c, CODE)
-    c.submit()
+    to_pin(kiosk, CODE)
     type_text(c, "000000")
     c.submit()
     await wait_for(lambda: kiosk.view.notice is not None)
     type_text(c, PIN)
     c.submit()
     await wait_for(lambda: kiosk.view.first_name == NAME)
-    c.choose_topic("housing")
-    await wait_for(lambda: bool(kiosk.calls.calls))
+    await call_placed(kiosk)
     kiosk.calls.last.push("answered", adviser_name="Claire")
     appointment = Appointment(
         when=kiosk.hub.catalog_value.generated_at, place="Agen", partner="ADIL 47"
@@ -125,12 +121,7 @@ async def test_a_whole_session_leaves_nothing_personal_behind(
     _assert_wiped(kiosk)
 
     # 2. a first visit, a missed call, a call-back with a phone; it ends idle
-    c.begin()
-    c.accept_privacy()
-    c.choose_first_visit()
-    type_text(c, NEW_NAME)
-    c.submit()
-    c.choose_commune("Agen")
+    start_first_visit(kiosk, NEW_NAME, "Agen")
     type_text(c, PHONE)
     c.submit()
     c.choose_topic("mobility")
@@ -143,12 +134,7 @@ async def test_a_whole_session_leaves_nothing_personal_behind(
     _assert_wiped(kiosk)
 
     # 3. a session cut short mid-typing by close(), which must wipe too
-    c.begin()
-    c.accept_privacy()
-    c.choose_first_visit()
-    type_text(c, NEW_NAME)
-    c.submit()
-    c.choose_commune("Laplume")
+    start_first_visit(kiosk, NEW_NAME, "Laplume")
     type_text(c, OTHER_PHONE)
     await c.close()
     _assert_wiped(kiosk)
@@ -179,11 +165,7 @@ async def test_close_hangs_up_and_leaves_no_task_running(make: Make) -> None:
     kiosk = await make(request_retry_s=0.01, catalog_refresh_s=0.01)
     kiosk.hub.accounts[CODE] = Account(pin=PIN, first_name=NAME)
     c = kiosk.controller
-    c.begin()
-    c.accept_privacy()
-    c.choose_code()
-    type_text(c, CODE)
-    c.submit()
+    to_pin(kiosk, CODE)
     type_text(c, PIN)
     c.submit()
     await wait_for(lambda: kiosk.view.screen is Screen.TOPICS)

@@ -228,12 +228,13 @@ async def test_serial_device_missing_is_offline() -> None:
     assert printer.state() is DeviceState.OFFLINE
 
 
-async def test_usb_without_a_usb_library_is_an_error_not_a_crash() -> None:
+async def test_an_unplugged_usb_printer_is_offline_not_a_crash() -> None:
+    """pyusb and libusb are there (as on the Pi); no printer is on the bus here."""
     printer = open_printer("usb:0x04b8:0x0e15", "TM-T88V")
     with pytest.raises(PrinterError) as caught:
         await printer.print_slip(SLIP)
-    assert caught.value.code in {"error", "offline"}
-    assert printer.state() in {DeviceState.ERROR, DeviceState.OFFLINE}
+    assert caught.value.code == "offline"
+    assert printer.state() is DeviceState.OFFLINE
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,7 @@ def outbox_bytes(config: Any) -> bytes:
 
 def personal_strings_in_memory(needles: tuple[str, ...]) -> list[str]:
     """Containers in this process holding a string with one of the needles."""
+    gc.unfreeze()  # the app freezes its long-lived heap: look at that too
     gc.collect()
     # Not the process's own copies of this test's source: module constants, cached lines.
     skip = {id(m.__dict__) for m in list(sys.modules.values()) if hasattr(m, "__dict__")}
