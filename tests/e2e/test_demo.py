@@ -3,6 +3,8 @@ and writes a kiosk.toml for the UI kiosk that works against the demo hub."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -14,9 +16,11 @@ from sqlalchemy import func, select
 
 from hub.broker import free_port
 from hub.demo import DEMO_EMAIL, DEMO_PASSWORD, UI_KIOSK
+from hub.protocol import DeviceState
 from hub.protocol.kiosk_api import KIOSK_API_PREFIX, Catalog
 from hub.store import connect, schema
 from kiosk.config import load_config
+from kiosk.uilink import UiLinkClient
 from tests.e2e.harness import _env
 from tests.support import wait_for
 
@@ -90,3 +94,50 @@ def test_demo_runs_the_whole_fleet_path_and_stops_cleanly(tmp_path: Path) -> Non
         demo.send_signal(signal.SIGINT)
         code = demo.wait(30)
     assert code == 0, log.read_text()[-3000:]
+
+
+def test_demo_opens_the_kiosk_ui_on_a_screen_and_closes_it_on_ctrl_c(tmp_path: Path) -> None:
+    """With a display (Xvfb here, the screen on a real machine), `make demo` also
+    starts the UI kiosk's touch interface and agent, wired to the demo hub."""
+    assert os.environ.get("DISPLAY"), "run under xvfb-run (make test does)"
+    port, broker_port = free_port(), free_port()
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        demo = subprocess.Popen(
+            [sys.executable, "-m", "hub", "demo", "--dir", str(tmp_path / "demo"), "--kiosks", "2",
+             "--port", str(port), "--broker-port", str(broker_port)],
+            stdout=out, stderr=subprocess.STDOUT, env=_env(),
+        )  # fmt: skip
+    try:
+        wait_for(lambda: "Gaïa demo is running" in log.read_text(), 30)
+        kiosk = load_config(tmp_path / "demo" / "kiosk-ui.toml")
+        socket = kiosk.ui_socket_path
+
+        async def status() -> dict[str, DeviceState]:
+            return await UiLinkClient(socket, timeout=5).status()
+
+        # The touch interface is up: its controller answers the agent's link with the
+        # state of its (simulated) devices, and it fetched the catalog from the hub.
+        wait_for(socket.exists, 60)
+        states = asyncio.run(status())
+        assert states.get("printer") is DeviceState.OK, states
+        cached = kiosk.catalog_cache_path
+        wait_for(cached.exists, 30)
+        assert "Mairie de Laplume" in cached.read_text(encoding="utf-8")
+        engine = connect(f"sqlite:///{tmp_path / 'demo' / 'hub' / 'hub.db'}")
+
+        def ui_kiosk_online() -> bool:
+            with engine.connect() as conn:
+                row = conn.execute(
+                    select(schema.kiosks.c.online).where(schema.kiosks.c.id == UI_KIOSK.id)
+                ).first()
+                return bool(row and row.online)
+
+        wait_for(ui_kiosk_online, 30)  # its agent reports through the demo's broker
+    finally:
+        demo.send_signal(signal.SIGINT)
+        code = demo.wait(40)
+    assert code == 0, log.read_text()[-3000:]
+    text = log.read_text()
+    assert "kiosk UI exited" not in text, text[-3000:]
+    assert not socket.exists()  # the UI closed its link on the way out
