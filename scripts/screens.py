@@ -140,6 +140,14 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
             "first_name": "Camille",
         },
         "24-speech": {"screen": Screen.IDENTIFY, "speech_on": True},
+        "26-sound-only": {
+            "screen": Screen.IN_CALL,
+            "topic": housing,
+            "adviser_name": "Claire (démo)",
+            "quality": CallQuality.POOR,
+            "call_seconds": 250,
+            "audio_only": True,
+        },
         "25-ops": {
             "screen": Screen.OPS,
             "ops_info": {

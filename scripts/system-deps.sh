@@ -9,6 +9,8 @@ if [ "${1:-test}" = "test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   # Spoken guidance (kiosk.speech); the tests read a sentence into a WAV file.
   command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+  # TURN relay for the call tests (started by the tests on loopback only).
+  command -v turnserver >/dev/null 2>&1 || [ -x /usr/bin/turnserver ] || need+=(coturn)
   # USB thermal printers (pyusb's backend); the tests open one that is not plugged in.
   ldconfig -p | grep -q 'libusb-1.0.so.0' || need+=(libusb-1.0-0)
   # Kivy's multitouch input provider for the Pi's touch screen (only log noise without it).

@@ -128,6 +128,7 @@ class SimCall:
         self.state = "ringing"
         self.end_reason: CallEndReason | None = None
         self.muted = False
+        self.audio_only = False
         self._task: asyncio.Task[None] | None = None
         self._frames: _Frames | None = None
         self._answered_at = 0.0
@@ -148,8 +149,14 @@ class SimCall:
         """Mute or unmute (nothing is captured in the simulation)."""
         self.muted = muted
 
+    def set_audio_only(self, audio_only: bool) -> None:
+        """Sound only: no picture either way until switched back."""
+        self.audio_only = audio_only
+
     def remote_frame(self) -> VideoFrame | None:
-        """The adviser's current picture while answered, else None."""
+        """The adviser's current picture while answered (and not sound only), else None."""
+        if self.audio_only:
+            return None
         index = self._frame_index()
         if index is None or self._frames is None:
             return None
@@ -160,7 +167,9 @@ class SimCall:
         return self._remote
 
     def local_frame(self) -> VideoFrame | None:
-        """The self-view's current picture while answered, else None."""
+        """The self-view's current picture while answered (and not sound only), else None."""
+        if self.audio_only:
+            return None
         index = self._frame_index()
         if index is None or self._frames is None:
             return None

@@ -25,6 +25,7 @@ class CallFlow(ControllerCore):
         s.wait_started, s.waited_s = time.monotonic(), 0.0
         s.position = s.eta_s = s.adviser_name = s.quality = s.agreement = None
         s.no_answer_reason, s.muted, s.call_seconds = None, False, 0.0
+        s.audio_only = False
         self._usage.record(EventType.CALL_REQUESTED, session=s.id, topic=topic.id)
         self._go(Screen.WAITING)
         caller = CallerInfo(
@@ -89,6 +90,8 @@ class CallFlow(ControllerCore):
                     EventType.CALL_QUALITY, session=s.id, detail=update.quality.value
                 )
             s.quality = update.quality
+        elif update.kind == "media" and update.audio_only is not None:
+            s.audio_only = update.audio_only
         elif update.kind == "agreement":
             s.agreement = update.agreement
         elif update.kind == "ended":
@@ -144,4 +147,4 @@ class CallFlow(ControllerCore):
         if s.call is not None and hang_up:
             self._dispose_call(s.call, answered=True)
         s.call = None
-        s.muted, s.quality = False, None
+        s.muted, s.quality, s.audio_only = False, None, False

@@ -363,6 +363,7 @@ class ControllerCore:
             request_offline=s.request_offline,
             adviser_name=s.adviser_name,
             muted=s.muted,
+            audio_only=s.audio_only,
             quality=s.quality,
             call_seconds=now - s.call_started if s.call_phase == "in-call" else s.call_seconds,
             agreement=s.agreement,

@@ -403,6 +403,19 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
                 log.warning("mute failed: %s", type(exc).__name__)
 
     @action
+    def toggle_audio_only(self) -> None:
+        """IN_CALL: sound only (the picture off both ways, for a weak link), or back."""
+        s = self._session
+        if s is None or self._screen is not Screen.IN_CALL:
+            return
+        s.audio_only = not s.audio_only
+        if s.call is not None:
+            try:
+                s.call.set_audio_only(s.audio_only)
+            except Exception as exc:
+                log.warning("sound-only switch failed: %s", type(exc).__name__)
+
+    @action
     def hang_up(self) -> None:
         """IN_CALL → AFTER_CALL."""
         s = self._session

@@ -109,7 +109,8 @@ class CallUpdate:
     """A change in a call's life, pushed to the controller on the event loop.
 
     kind: "queued" (position, eta_s) · "answered" (adviser_name) · "quality" ·
-    "agreement" · "ended" (reason).
+    "agreement" · "media" (audio_only: the adviser, or a missing camera, switched the
+    call to sound only or back) · "ended" (reason).
     """
 
     kind: str
@@ -119,6 +120,7 @@ class CallUpdate:
     quality: CallQuality | None = None
     agreement: Agreement | None = None
     reason: CallEndReason | None = None
+    audio_only: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,10 @@ class Call(Protocol):
 
     def set_muted(self, muted: bool) -> None:
         """Mute or unmute the kiosk's microphone."""
+        ...
+
+    def set_audio_only(self, audio_only: bool) -> None:
+        """Stop (or restart) the video both ways, for a weak connection."""
         ...
 
     def remote_frame(self) -> VideoFrame | None:

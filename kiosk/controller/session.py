@@ -53,6 +53,7 @@ class Session:
     no_answer_reason: str | None = None
     adviser_name: str | None = None
     muted: bool = False
+    audio_only: bool = False
     quality: CallQuality | None = None
     call_started: float = 0.0
     call_seconds: float = 0.0

@@ -96,6 +96,8 @@ class View:
     request_offline: bool = False  # the request waits in the outbox
     adviser_name: str | None = None
     muted: bool = False
+    audio_only: bool = False
+    """The call carries sound only (asked here or by the adviser)."""
     quality: CallQuality | None = None
     call_seconds: float = 0.0
     agreement: Agreement | None = None

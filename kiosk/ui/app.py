@@ -77,6 +77,7 @@ def _structure(view: View) -> tuple[Any, ...]:
         view.request_offline,
         view.adviser_name,
         view.muted,
+        view.audio_only,
         view.agreement,
         view.printed,
         tuple(sorted(view.ops_info.items())),

@@ -121,9 +121,10 @@ def _page(ctx: Context) -> BoxLayout:
     return box(padding=(th.PADDING * 2, th.PADDING), spacing=th.SPACING)
 
 
-def _actions(ctx: Context, *buttons: Widget) -> BoxLayout:
-    """A row of buttons (a column in portrait when there are more than two)."""
-    stack = ctx.portrait and len(buttons) > 2
+def _actions(ctx: Context, *buttons: Widget, stack: bool | None = None) -> BoxLayout:
+    """A row of buttons (a column in portrait when there are more than two, unless
+    `stack` says otherwise)."""
+    stack = ctx.portrait and len(buttons) > 2 if stack is None else stack
     row = box(vertical=stack, size_hint_y=None, spacing=th.SPACING)
     for b in buttons:
         row.add_widget(b)
@@ -717,36 +718,52 @@ def in_call(ctx: Context) -> Built:
     head.add_widget(clock)
     page.add_widget(head)
     videos = box(vertical=ctx.portrait, spacing=th.SPACING)
-    remote = VideoView(call.remote_frame if call else (lambda: None))
-    remote.gid = "remote-video"
-    local = VideoView(
-        call.local_frame if call else (lambda: None),
-        fps=15,
-        size_hint=(0.3, 0.3) if ctx.portrait else (0.28, 1),
+    # Three buttons side by side: in portrait (800 px) the word goes under the pictogram.
+    shape: dict[str, Any] = (
+        {"vertical": True, "text_size": 28, "icon_size": 40, "size_hint_y": None, "height": 196}
+        if ctx.portrait
+        else {}
     )
-    local.gid = "self-view"
-    videos.add_widget(remote)
-    videos.add_widget(local)
+    shown: list[VideoView] = []
+    if v.audio_only:
+        videos.add_widget(_sound_only(ctx))
+    else:
+        remote = VideoView(call.remote_frame if call else (lambda: None))
+        remote.gid = "remote-video"
+        local = VideoView(
+            call.local_frame if call else (lambda: None),
+            fps=15,
+            size_hint=(0.3, 0.3) if ctx.portrait else (0.28, 1),
+        )
+        local.gid = "self-view"
+        videos.add_widget(remote)
+        videos.add_widget(local)
+        shown = [remote, local]
     page.add_widget(videos)
     page.add_widget(
         _actions(
             ctx,
-            button(
-                "mute",
-                t("Microphone off") if v.muted else t("Mute"),
-                c.toggle_mute,
-                ctx.theme,
-                pictogram="mic-off" if v.muted else "mic",
-                style="primary" if v.muted else "secondary",
+            *(
+                button(gid, label, action, ctx.theme, pictogram=pic, style=style, **shape)
+                for gid, label, action, pic, style in (
+                    (
+                        "mute",
+                        t("Microphone off") if v.muted else t("Mute"),
+                        c.toggle_mute,
+                        "mic-off" if v.muted else "mic",
+                        "primary" if v.muted else "secondary",
+                    ),
+                    (
+                        "audio-only",
+                        t("Picture back") if v.audio_only else t("Sound only"),
+                        c.toggle_audio_only,
+                        "video" if v.audio_only else "video-off",
+                        "secondary",
+                    ),
+                    ("hang-up", t("Hang up"), c.hang_up, "hang-up", "danger"),
+                )
             ),
-            button(
-                "hang-up",
-                t("Hang up"),
-                c.hang_up,
-                ctx.theme,
-                pictogram="hang-up",
-                style="danger",
-            ),
+            stack=False,  # the pictures keep the height
         )
     )
 
@@ -766,7 +783,27 @@ def in_call(ctx: Context) -> Built:
         clock.text = format_duration(view.call_seconds)
 
     update(v)
-    return Built(page, update=update, videos=[remote, local])
+    return Built(page, update=update, videos=shown)
+
+
+def _sound_only(ctx: Context) -> BoxLayout:
+    """What the call screen shows instead of the pictures when the call is sound only."""
+    panel = box(padding=th.PADDING * 2, spacing=th.SPACING)
+    panel.gid = "sound-only"
+    panel.add_widget(Widget())
+    panel.add_widget(Icon("speak", (1, 1, 1, 1), 120, pos_hint={"center_x": 0.5}))
+    panel.add_widget(
+        Text(
+            ctx.say(ctx.t("Sound only. The picture is off to keep the sound clear.")),
+            ctx.theme,
+            size=34,
+            bold=True,
+            color=(1, 1, 1, 1),
+            halign="center",
+        )
+    )
+    panel.add_widget(Widget())
+    return panel
 
 
 def after_call(ctx: Context) -> Built:

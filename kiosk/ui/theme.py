@@ -125,6 +125,7 @@ ICONS: dict[str, str] = {
     "mic": "\uf130",
     "mic-off": "\uf131",
     "video": "\uf03d",
+    "video-off": "\uf4e2",  # video-slash
     "offline": "\uf127",  # link-slash
     "online": "\uf1eb",  # wifi
     "clock": "\uf017",

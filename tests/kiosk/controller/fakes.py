@@ -151,6 +151,7 @@ class FakeCall:
         self.cancelled = False
         self.hung_up = False
         self.muted = False
+        self.audio_only = False
 
     def push(self, kind: str, **values: Any) -> None:
         """Send the controller one update, as the call service would on the loop."""
@@ -164,6 +165,9 @@ class FakeCall:
 
     def set_muted(self, muted: bool) -> None:
         self.muted = muted
+
+    def set_audio_only(self, audio_only: bool) -> None:
+        self.audio_only = audio_only
 
     def remote_frame(self) -> VideoFrame | None:
         return None

@@ -56,6 +56,10 @@ async def test_code_and_pin_lead_to_a_call_an_agreement_a_slip_and_the_survey(
     assert kiosk.view.quality is CallQuality.POOR
     c.toggle_mute()
     assert kiosk.view.muted and call.muted
+    c.toggle_audio_only()  # a weak link: sound only, asked here
+    assert kiosk.view.audio_only and call.audio_only
+    call.push("media", audio_only=False)  # the adviser turned the picture back on
+    assert not kiosk.view.audio_only
     agreement = Agreement(
         next_step="Bring your lease",
         appointment=Appointment(

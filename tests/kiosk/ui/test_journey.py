@@ -110,6 +110,12 @@ async def test_whole_session_with_code_and_pin(
     await ui.wait(lambda: video.frames_shown >= 3, what="remote video frames on screen")
     await ui.tap("mute")
     await ui.wait(lambda: ui.app.view.muted, what="muted")
+    # a weak link: sound only, then the picture back
+    await ui.tap("audio-only")
+    await ui.wait(lambda: ui.find("sound-only") is not None, what="the sound-only panel")
+    assert ui.find("remote-video") is None and ui.app.controller.current_call.audio_only
+    await ui.tap("audio-only")
+    await ui.wait(lambda: ui.find("remote-video") is not None, what="the picture back")
     await ui.tap("hang-up")
     await ui.on(Screen.AFTER_CALL)
     await ui.tap("print")
