@@ -46,6 +46,7 @@ bench: system-deps-test $(STAMP)
 
 screenshots: system-deps-test $(STAMP)
 	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python scripts/console_shots.py
 
 # Every kiosk screen, both orientations, French and English -> docs/screens/*.png
 screens: system-deps-test $(STAMP)

@@ -42,6 +42,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from hub.signaling.service import start_signaling
+
+        app.state.signaling = start_signaling(services)
         runner = None
         if background:
             from hub.runtime import Runtime
@@ -53,6 +56,7 @@ def create_app(
         finally:
             if runner is not None:
                 await runner.stop()
+            await app.state.signaling.stop()
 
     app = FastAPI(
         title="Gaïa hub",
@@ -66,10 +70,12 @@ def create_app(
 
     from hub.api.kiosk import router as kiosk_router
     from hub.api.routes import router as api_router
+    from hub.signaling.sockets import router as signaling_router
     from hub.web.routes import router as web_router
 
     app.include_router(api_router)
     app.include_router(kiosk_router)
+    app.include_router(signaling_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(packages=[("hub.web", "static")]), name="static")
 

@@ -1,4 +1,4 @@
-"""`gaia-hub`: serve, migrate, and manage users, API tokens, kiosks and job seekers.
+"""`gaia-hub`: serve, migrate, and manage users, API tokens, kiosks, advisers and job seekers.
 
 Secrets (tokens) go alone to standard output so scripts can capture them;
 explanations go to standard error.
@@ -16,6 +16,7 @@ from pathlib import Path
 from hub.config import ConfigError, HubConfig, load_config
 
 DEFAULT_CONFIG = Path("hub.toml")
+WS_MAX_FRAME = 1024 * 1024
 
 
 def _config(path: str | None) -> HubConfig:
@@ -60,6 +61,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log_level=args.log_level.lower(),
             access_log=False,
             proxy_headers=False,
+            # Signaling frames over MAX_MESSAGE_BYTES get a 1008 with a reason from the
+            # hub; far larger ones are cut by uvicorn (1009) before they are buffered.
+            ws_max_size=WS_MAX_FRAME,
         )
     )
     server.run()
@@ -161,6 +165,45 @@ def cmd_seeker_unlock(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_adviser_add(args: argparse.Namespace) -> int:
+    """Create an adviser account (role adviser) with its partner, topics and display name."""
+    from hub.signaling.advisers import add_adviser
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif args.password is not None:
+        password = args.password
+    else:
+        print("give the password with --password-stdin (or --password)", file=sys.stderr)
+        return 2
+    topics = [t for t in args.topics.split(",") if t.strip()]
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        profile = add_adviser(conn, args.email, password, args.name, args.partner, topics)
+    print(
+        f"adviser {args.email} ({profile.name}, {profile.partner_name}) created for: "
+        f"{', '.join(profile.topics)}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_adviser_list(args: argparse.Namespace) -> int:
+    """Print the advisers: e-mail, name, partner, topics (tab-separated)."""
+    from hub.signaling.advisers import list_advisers
+
+    engine = _engine(_config(args.config))
+    with engine.connect() as conn:
+        listings = list_advisers(conn)
+    for item in listings:
+        p = item.profile
+        state = "disabled" if item.disabled else item.role
+        print(f"{item.email}\t{p.name}\t{p.partner_id}\t{','.join(p.topics)}\t{state}")
+    if not listings:
+        print("no adviser yet: gaia-hub adviser add ...", file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the whole system locally with demo data (see hub.demo)."""
     from hub.demo import run_demo
@@ -231,6 +274,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_config(seeker.add_parser("unlock", help="lift a code's lock after wrong PINs"))
     p.add_argument("--code", required=True)
     p.set_defaults(func=cmd_seeker_unlock)
+
+    adviser = sub.add_parser("adviser", help="advisers who answer kiosk calls").add_subparsers(
+        dest="action", required=True
+    )
+    p = with_config(adviser.add_parser("add", help="create an adviser account and profile"))
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", help="visible to other local users: prefer --password-stdin")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.add_argument("--name", required=True, help="shown to the caller, e.g. Claire")
+    p.add_argument("--partner", required=True, help="the partner's id, e.g. habitat-47")
+    p.add_argument("--topics", required=True, help="comma-separated topic ids")
+    p.set_defaults(func=cmd_adviser_add)
+    p = with_config(adviser.add_parser("list", help="list the advisers"))
+    p.set_defaults(func=cmd_adviser_list)
 
     p = sub.add_parser("demo", help="run hub, broker and a simulated fleet with demo data")
     p.add_argument("--dir", default="var/demo", help="where the demo keeps its state")

@@ -97,6 +97,34 @@ class CommandsConfig(_Section):
     default_ttl_s: Annotated[int, Field(ge=5, le=7 * 86400)] = 600
 
 
+class CallsConfig(_Section):
+    """Kiosk calls (hub.signaling): how long a call rings and how many may wait."""
+
+    # Seconds a call rings before it is missed (the kiosk then offers a call-back).
+    ring_timeout_s: Annotated[float, Field(gt=0, le=600)] = 45
+    # Calls ringing at once for one topic; one more is answered `unavailable`.
+    max_waiting_per_topic: Annotated[int, Field(ge=1, le=1000)] = 20
+    # Quality samples kept per call for the record's summary (one every 5 s per side).
+    max_quality_samples: Annotated[int, Field(ge=1, le=100_000)] = 2000
+
+
+class IceConfig(_Section):
+    """ICE servers handed to both sides of a call; TURN credentials are minted per call.
+
+    TURN uses coturn's `use-auth-secret` scheme with `static-auth-secret` = turn_secret.
+    The secret comes from this file only and is never logged.
+    """
+
+    stun_urls: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=8
+    )
+    turn_urls: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=8
+    )
+    turn_secret: str = Field(default="", repr=False)
+    turn_ttl_s: Annotated[int, Field(ge=60, le=7 * 86400)] = 3600
+
+
 class HubConfig(_Section):
     """The whole hub configuration."""
 
@@ -110,6 +138,8 @@ class HubConfig(_Section):
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     commands: CommandsConfig = Field(default_factory=CommandsConfig)
     kiosk_api: KioskApiConfig = Field(default_factory=KioskApiConfig)
+    calls: CallsConfig = Field(default_factory=CallsConfig)
+    ice: IceConfig = Field(default_factory=IceConfig)
 
     @property
     def db_url(self) -> str:

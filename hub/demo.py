@@ -153,6 +153,26 @@ def seed_seekers(conn: Connection, data: dict[str, Any]) -> None:
             )
 
 
+def seed_advisers(conn: Connection, data: dict[str, Any]) -> None:
+    """The demo advisers (left as they are when present)."""
+    from hub.signaling.advisers import add_adviser
+
+    for adviser in data.get("advisers", []):
+        known = conn.execute(
+            select(schema.users.c.id).where(schema.users.c.email == adviser["email"])
+        ).first()
+        if not known:
+            add_adviser(
+                conn,
+                adviser["email"],
+                adviser["password"],
+                adviser["name"],
+                adviser["partner"],
+                list(adviser["topics"]),
+                actor="demo",
+            )
+
+
 def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
 
@@ -225,6 +245,7 @@ def prepare(
     with engine.begin() as conn:
         seed_catalog(conn, data)
         seed_seekers(conn, data)
+        seed_advisers(conn, data)
         write_ui_config(conn, directory, f"http://{config.http.host}:{config.http.port}", mqtt_url)
         if not conn.execute(
             select(schema.users.c.id).where(schema.users.c.email == DEMO_EMAIL)
@@ -270,6 +291,15 @@ def run_demo(
     )
     open_ui = ui and bool(os.environ.get("DISPLAY"))
     return asyncio.run(_serve(config, fleet_path, directory, open_ui=open_ui))
+
+
+def _adviser_lines(url: str) -> list[str]:
+    """Banner lines naming the demo advisers' log-ins."""
+    return [
+        f"  Adviser       : {a['email']} / {a['password']} ({a['name']}: "
+        f"{', '.join(a['topics'])}) at {url}/console"
+        for a in load_data().get("advisers", [])
+    ]
 
 
 def _seeker_lines() -> list[str]:
@@ -341,6 +371,7 @@ async def _serve(
             port=config.http.port,
             log_level="warning",
             access_log=False,
+            ws_max_size=1024 * 1024,  # as `gaia-hub serve` (hub.cli.WS_MAX_FRAME)
         )
     )
     serving = asyncio.create_task(server.serve())
@@ -383,6 +414,7 @@ async def _serve(
                 f"  Ops dashboard : {url}/ops",
                 f"  Log in with   : {DEMO_EMAIL} / {DEMO_PASSWORD}",
                 f"  Requests      : {url}/requests (call-backs and appointments from kiosks)",
+                *_adviser_lines(url),
                 *_seeker_lines(),
                 f"  Kiosk UI      : {UI_KIOSK.id}, {UI_KIOSK.site} — "
                 + (

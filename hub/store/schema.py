@@ -243,3 +243,50 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", String(200), nullable=False),
 )
+
+# Advisers: staff users (usually role adviser) who answer kiosk calls for one
+# partner, on the topics listed in adviser_topics.
+adviser_profiles = Table(
+    "adviser_profiles",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("partner_id", String(40), ForeignKey("partners.id"), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+adviser_topics = Table(
+    "adviser_topics",
+    metadata,
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("adviser_profiles.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("topic_id", String(40), ForeignKey("topics.id"), primary_key=True),
+)
+
+# One row per kiosk call (hub.signaling.records); `id` is the kiosk's call id.
+# No personal data: neither the caller's first name nor their commune.
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("topic", String(40), nullable=False),
+    Column("adviser_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("requested_at", Float, nullable=False),
+    Column("rang_at", Float),
+    Column("answered_at", Float),
+    Column("ended_at", Float),
+    # CallOutcome; null while the call is in progress.
+    Column("outcome", String(16)),
+    Column("end_reason", String(20)),
+    Column("audio_only", Boolean, nullable=False, server_default=false()),
+    Column("quality_samples", Integer, nullable=False, server_default="0"),
+    Column("rtt_median_ms", Float),
+    Column("loss_max_pct", Float),
+    Column("bitrate_mean_kbps", Float),
+)
+Index("ix_calls_requested_at", calls.c.requested_at)

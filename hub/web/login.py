@@ -25,8 +25,10 @@ router = page_router()
 
 
 def _adviser_page(path: str) -> bool:
-    """True for the pages an adviser may see (the contact requests)."""
-    return path == "/requests" or path.startswith(("/requests?", "/requests/"))
+    """True for the pages an adviser may see (the call console, the contact requests)."""
+    return path in ("/requests", "/console") or path.startswith(
+        ("/requests?", "/requests/", "/console?")
+    )
 
 
 @router.get("/login")
@@ -94,7 +96,7 @@ def login_submit(
     except LoginFailed:
         return again(401, "Adresse e-mail ou mot de passe incorrect.", "bad")
     if not who.allows(Role.OPS) and not _adviser_page(target):
-        target = "/requests"  # an adviser's home: the fleet pages are not theirs
+        target = "/console"  # an adviser's home: the fleet pages are not theirs
     response = RedirectResponse(target, status_code=303)
     http = services.config.http
     response.set_cookie(

@@ -12,7 +12,15 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
 
 from hub.auth import csrf_protect
-from hub.web import alerts_page, fleet_page, kiosk_page, login, requests_page, usage_page
+from hub.web import (
+    alerts_page,
+    console_page,
+    fleet_page,
+    kiosk_page,
+    login,
+    requests_page,
+    usage_page,
+)
 from hub.web.security import WebRoute
 
 router = APIRouter(
@@ -26,5 +34,13 @@ def home() -> RedirectResponse:
     return RedirectResponse("/ops", status_code=303)
 
 
-for _module in (login, fleet_page, kiosk_page, alerts_page, usage_page, requests_page):
+for _module in (
+    login,
+    fleet_page,
+    kiosk_page,
+    alerts_page,
+    usage_page,
+    requests_page,
+    console_page,
+):
     router.include_router(_module.router)

@@ -70,7 +70,7 @@ def test_an_adviser_handles_a_request_in_a_browser(
                  "Layrac", "06 11 22 33 44"):  # fmt: skip
         expect(lea).to_contain_text(text)
     expect(page.locator('tr[data-request="req-karim"]')).to_contain_text("Rendez-vous")
-    expect(page.locator("nav.mainnav a")).to_have_text(["Demandes"])  # an adviser's navigation
+    expect(page.locator("nav.mainnav a")).to_have_text(["Appels", "Demandes"])  # an adviser's
     expect(lea.locator("a[href='tel:0611223344']")).to_be_visible()
     page.screenshot(path=str(tmp_path / "requests.png"), full_page=True)
 

@@ -100,14 +100,19 @@ def test_an_adviser_may_handle_requests_but_not_see_the_fleet(
     assert client.get("/ops").status_code == 403
 
 
-def test_an_adviser_logging_in_lands_on_the_requests(
+def test_an_adviser_logging_in_lands_on_the_call_console(
     client: TestClient, engine: Engine, password_hash: str
 ) -> None:
     from tests.hub.helpers import PASSWORD, add_user
 
     add_user(engine, "conseil@gaia.test", Role.ADVISER, password_hash)
     response = client.post("/login", data={"email": "conseil@gaia.test", "password": PASSWORD})
-    assert response.status_code == 303 and response.headers["location"] == "/requests"
+    assert response.status_code == 303 and response.headers["location"] == "/console"
+    console = client.get("/console")
+    assert console.status_code == 200
+    # this page alone may use the camera and the microphone
+    assert console.headers["permissions-policy"].startswith("camera=(self), microphone=(self)")
+    assert "camera=()" in client.get("/requests").headers["permissions-policy"]
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client: TestClient, engine: Engine) -> None:
