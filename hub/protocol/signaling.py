@@ -14,7 +14,7 @@ A call, as the two sides see it:
     kiosk                         hub                           advisers (all free ones
                                                                  for the topic)
     CallRequest ───────────────►  CallQueued ──► kiosk          CallRinging ──► each
-                                  (no answer in ring_timeout_s:  CallEnded(missed) ◄─┘
+                                  (no answer in ring_timeout_s:
                                    CallEnded(missed) to the kiosk, CallWithdrawn to advisers)
                                                           ◄──── CallAccept (first one wins)
     CallAccepted ◄──────────────  (ice servers, TURN credentials  CallAssigned ──► winner
@@ -182,11 +182,13 @@ class SdpAnswer(_Msg):
 
 
 class CallHangUp(_Msg):
-    """Either side ends the call; the adviser may attach what was agreed."""
+    """Either side ends the call; the adviser may attach what was agreed. The kiosk
+    says `failed` when media could not be set up, even after one renegotiation."""
 
     type: Literal["call.hangup"] = "call.hangup"
     call_id: CallId
     agreement: Agreement | None = None
+    reason: Literal["hung-up", "failed"] = "hung-up"
 
 
 class MediaMode(_Msg):
@@ -290,11 +292,12 @@ class CallRinging(_Msg):
 
 
 class CallWithdrawn(_Msg):
-    """Stop ringing: another adviser took it, the kiosk cancelled, or it timed out."""
+    """Stop ringing: another adviser took it, the kiosk cancelled, it timed out, or
+    this adviser switched to unavailable."""
 
     type: Literal["call.withdrawn"] = "call.withdrawn"
     call_id: CallId
-    reason: Literal["taken", "cancelled", "missed", "kiosk-left"]
+    reason: Literal["taken", "cancelled", "missed", "kiosk-left", "unavailable"]
 
 
 class CallAssigned(_Msg):

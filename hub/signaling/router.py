@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from hub.protocol.signaling import (
     CLOSE_REPLACED,
@@ -236,7 +236,8 @@ class CallRouter:
         ):
             self._end(call, EndReason.CANCELLED)
         elif isinstance(message, CallHangUp):
-            self._end(call, EndReason.KIOSK_HUNG_UP)
+            failed = message.reason == "failed"
+            self._end(call, EndReason.FAILED if failed else EndReason.KIOSK_HUNG_UP)
         elif call.phase is not Phase.ASSIGNED or call.adviser_id is None:
             kiosk.endpoint.send(_error("not-connected", "no adviser has accepted yet", call_id))
         elif isinstance(message, SdpOffer | MediaMode):
@@ -376,8 +377,8 @@ class CallRouter:
         if available:
             self._ring_waiting(adviser)
         else:
-            # The console switched itself off: it stops ringing without being told.
-            self._stop_ringing(adviser, withdraw=None)
+            # The console switched itself off: its rings are withdrawn.
+            self._stop_ringing(adviser, withdraw="unavailable")
 
     def _accept(self, adviser: _Adviser, call: _Call | None, call_id: str) -> None:
         if call is None or call.phase is not Phase.RINGING or call_id not in adviser.ringing:
@@ -465,8 +466,11 @@ class CallRouter:
     def _stop_ringing(self, adviser: _Adviser, *, withdraw: str | None) -> None:
         for call_id in sorted(adviser.ringing):
             call = self._calls.get(call_id)
-            if withdraw == "taken":
-                adviser.endpoint.send(CallWithdrawn(call_id=call_id, reason="taken"))
+            if withdraw in ("taken", "unavailable"):
+                reason: Literal["taken", "unavailable"] = (
+                    "taken" if withdraw == "taken" else "unavailable"
+                )
+                adviser.endpoint.send(CallWithdrawn(call_id=call_id, reason=reason))
             if call is not None:
                 self._unring(call, adviser)
         adviser.ringing.clear()

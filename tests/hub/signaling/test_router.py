@@ -196,3 +196,21 @@ def test_shutdown_ends_calls_as_failed() -> None:
     assert kiosk.of(CallEnded)[-1].reason == EndReason.FAILED
     assert a1.of(CallEnded)[-1].reason == EndReason.FAILED
     assert world.records[-1].outcome == CallOutcome.FAILED
+
+
+def test_switching_off_withdraws_the_rings_and_a_failed_hang_up_is_a_failed_call() -> None:
+    world = World()
+    kiosk = world.kiosk()
+    a1 = world.adviser(1, ("housing",))
+    a2 = world.adviser(2, ("housing",))
+    world.request("call-00000001")
+    world.router.adviser_message(2, SetAvailability(available=False))
+    assert [(m.call_id, m.reason) for m in a2.of(CallWithdrawn)] == [
+        ("call-00000001", "unavailable")
+    ]
+    assert kiosk.of(CallQueued)[-1].ringing == 1
+    world.router.adviser_message(1, CallAccept(call_id="call-00000001"))
+    # media never came up, even after one renegotiation: the kiosk gives up
+    world.router.kiosk_message("k-one", CallHangUp(call_id="call-00000001", reason="failed"))
+    assert a1.of(CallEnded)[-1].reason == EndReason.FAILED
+    assert world.records[-1].outcome == CallOutcome.FAILED
