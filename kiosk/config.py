@@ -97,10 +97,26 @@ class DevicesConfig(_Section):
 
 
 class CallConfig(_Section):
-    """The call engine: `sim` (synthetic adviser and video) until the aiortc engine lands."""
+    """The call engine: `webrtc` (aiortc, through the hub) or `sim` (a pretend adviser)."""
 
-    engine: Literal["sim"] = "sim"
-    # The simulated adviser answers after this long, unless the topic is unavailable.
+    engine: Literal["sim", "webrtc"] = "sim"
+    # webrtc: where the media comes from and goes to (kiosk.call.media).
+    #   camera:     synthetic | v4l2:/dev/video0 | none
+    #   microphone: synthetic | alsa:default | pulse:default | none
+    #   speaker:    null (decoded, not played) | alsa:default | pulse:default
+    camera: str = "synthetic"
+    microphone: str = "synthetic"
+    speaker: str = "null"
+    video_width: Annotated[int, Field(ge=160, le=1920)] = 640
+    video_height: Annotated[int, Field(ge=120, le=1080)] = 480
+    # 15 fps at 640x480 is the realistic ceiling of software VP8 on a Pi (DESIGN.md 10).
+    fps: Annotated[int, Field(ge=1, le=30)] = 15
+    # VP8 bitrate cap, both ways (the kiosk's encoder, and b=AS in its offer for the adviser).
+    max_video_kbps: Annotated[int, Field(ge=50, le=5000)] = 500
+    quality_every_s: Annotated[float, Field(gt=0)] = 5
+    # Media not connected this long after the offer counts as an ICE failure.
+    connect_timeout_s: Annotated[float, Field(gt=0)] = 20
+    # sim: the simulated adviser answers after this long, unless the topic is unavailable.
     sim_answer_after_s: Annotated[float, Field(ge=0)] = 6
     # Topics the simulated adviser never answers (to show the missed path).
     sim_unanswered_topics: list[str] = Field(default_factory=list)

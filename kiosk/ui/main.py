@@ -51,7 +51,7 @@ def controller_settings(config: KioskConfig) -> ControllerSettings:
 @asynccontextmanager
 async def ui_parts(config: KioskConfig) -> AsyncIterator[UiParts]:
     """Build the ports and the controller from config; close them all on exit."""
-    from kiosk.call.sim import SimCallService
+    from kiosk.call import open_call_service
     from kiosk.catalog_cache import FileCatalogCache
     from kiosk.hubclient import HubClient
     from kiosk.outbox import Outbox, OutboxRequests
@@ -66,12 +66,10 @@ async def ui_parts(config: KioskConfig) -> AsyncIterator[UiParts]:
         stack.callback(outbox.close)
         hub = HubClient(config.hub.url, config.hub.token, config.ui.hub_timeout_s)
         stack.push_async_callback(hub.aclose)
-        calls = SimCallService(
-            answer_after_s=config.call.sim_answer_after_s,
-            unanswered_topics=config.call.sim_unanswered_topics,
-            ring_timeout_s=config.call.ring_timeout_s,
-            call_s=config.call.sim_call_s,
-        )
+        calls = open_call_service(config.call, config.hub, config.ui.hub_timeout_s)
+        closer = getattr(calls, "aclose", None)
+        if closer is not None:
+            stack.push_async_callback(closer)
         printer = open_printer(config.devices.printer, config.devices.printer_profile)
         speech = open_speech(config.ui.speech)
         stack.callback(speech.stop)
