@@ -85,6 +85,11 @@ def create_app(
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus(request: Request) -> Response:
+        signaling = getattr(request.app.state, "signaling", None)
+        if signaling is not None:  # read on the loop that owns the router
+            metrics.calls_active.set(signaling.router.active_calls())
+            metrics.advisers_connected.set(signaling.router.connected_advisers())
+            metrics.advisers_free.set(signaling.router.free_advisers())
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

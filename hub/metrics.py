@@ -49,3 +49,14 @@ class Metrics:
             "1 while the hub is connected to the broker",
             registry=self.registry,
         )
+        self.calls_active = Gauge(
+            "gaia_calls_active", "Calls ringing or in progress", registry=self.registry
+        )
+        self.advisers_connected = Gauge(
+            "gaia_advisers_connected", "Advisers with the console open", registry=self.registry
+        )
+        self.advisers_free = Gauge(
+            "gaia_advisers_free",
+            "Advisers available and not in a call",
+            registry=self.registry,
+        )

@@ -191,6 +191,14 @@ class CallRouter:
         """Advisers with an open socket."""
         return len(self._advisers)
 
+    def free_advisers(self, topic: str | None = None) -> int:
+        """Advisers available and not in a call (for `topic` only, when given)."""
+        return sum(
+            1
+            for a in self._advisers.values()
+            if a.free and (topic is None or topic in a.profile.topics)
+        )
+
     # -- kiosks ------------------------------------------------------------------------
 
     def connect_kiosk(self, kiosk_id: str, site: str, endpoint: Endpoint) -> None:
