@@ -7,8 +7,9 @@ outboxes under var/demo/. State survives a restart; `--fresh` starts again.
 One more kiosk, `k-laplume-ui`, has a touch UI: its configuration is written to
 var/demo/kiosk-ui.toml and, on a machine with a screen (DISPLAY set) and
 without `--no-ui`, the demo opens its UI (`python -m kiosk ui`) and runs its
-agent. Demo job seekers (codes and PINs in hub/demo_data.toml) are printed in
-the banner.
+agent. Its calls are real (the `webrtc` engine, synthetic camera and tone):
+they ring the demo advisers, who answer at /console. Demo job seekers and
+advisers (in hub/demo_data.toml) are printed in the banner.
 """
 
 from __future__ import annotations
@@ -214,6 +215,14 @@ def write_ui_config(conn: Connection, directory: Path, hub_url: str, mqtt_url: s
             "[ui]",
             "fullscreen = false",
             "",
+            "# Real calls through the demo hub: answer them at /console (a demo adviser).",
+            "# The kiosk's camera and microphone are synthetic (the browser uses the real",
+            '# ones); camera = "v4l2:/dev/video0" would use a webcam instead.',
+            "[call]",
+            'engine = "webrtc"',
+            'camera = "synthetic"',
+            'microphone = "synthetic"',
+            "",
         ]
     )
     path.touch(mode=0o600)
@@ -415,6 +424,8 @@ async def _serve(
                 f"  Log in with   : {DEMO_EMAIL} / {DEMO_PASSWORD}",
                 f"  Requests      : {url}/requests (call-backs and appointments from kiosks)",
                 *_adviser_lines(url),
+                "  Calls         : log in at /console as an adviser, press Indisponible to be"
+                " Disponible, then call from the kiosk UI",
                 *_seeker_lines(),
                 f"  Kiosk UI      : {UI_KIOSK.id}, {UI_KIOSK.site} — "
                 + (

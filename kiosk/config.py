@@ -102,8 +102,8 @@ class CallConfig(_Section):
     engine: Literal["sim", "webrtc"] = "sim"
     # webrtc: where the media comes from and goes to (kiosk.call.media).
     #   camera:     synthetic | v4l2:/dev/video0 | none
-    #   microphone: synthetic | alsa:default | pulse:default | none
-    #   speaker:    null (decoded, not played) | alsa:default | pulse:default
+    #   microphone: synthetic | alsa:default | alsa:hw:1,0 | none (Pulse: alsa:pulse)
+    #   speaker:    null (decoded, not played) | alsa:default
     camera: str = "synthetic"
     microphone: str = "synthetic"
     speaker: str = "null"

@@ -3,8 +3,15 @@
 `[call]` names each device with a small URL (DESIGN.md §3's device convention):
 
     camera      synthetic | v4l2:/dev/video0 | none
-    microphone  synthetic | alsa:default | pulse:default | none
-    speaker     null | alsa:default | pulse:default
+    microphone  synthetic | alsa:default | alsa:hw:1,0 | none
+    speaker     null | alsa:default
+
+PulseAudio and PipeWire are reached through ALSA's pulse plugin (`alsa:pulse`,
+or `alsa:default` where it is the default), which is also how their echo
+cancellation is used (aiortc has none, DESIGN.md §10): PyAV's FFmpeg has no
+pulse device of its own. PyAV's wheels bundle an alsa-lib that looks for its
+configuration in the build's prefix; `use_system_alsa_config()` points it at
+Debian's (/usr/share/alsa), without which no ALSA name resolves.
 
 Real devices are opened through FFmpeg with aiortc's `MediaPlayer` when a call
 starts and closed when it ends, so the camera's light is on only during a call.
@@ -23,6 +30,7 @@ import contextlib
 import fractions
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +57,30 @@ class MediaError(Exception):
 def _scheme(url: str) -> tuple[str, str]:
     scheme, _, rest = url.partition(":")
     return scheme.strip().lower(), rest.strip()
+
+
+SYSTEM_ALSA = Path("/usr/share/alsa")
+
+
+def use_system_alsa_config() -> None:
+    """Point the wheel's alsa-lib at the system's configuration (unless already set)."""
+    if (SYSTEM_ALSA / "alsa.conf").exists():
+        os.environ.setdefault("ALSA_CONFIG_PATH", str(SYSTEM_ALSA / "alsa.conf"))
+        os.environ.setdefault("ALSA_CONFIG_DIR", str(SYSTEM_ALSA))
+
+
+ASOUND = Path("/proc/asound")
+
+
+def _alsa_card_present(name: str) -> bool:
+    """Whether the sound card `name` names is there (hw:N / plughw:N: card N; else any)."""
+    if not ASOUND.is_dir():
+        return False
+    device, _, card = name.partition(":")
+    if device in ("hw", "plughw") and card:
+        index = card.split(",")[0].removeprefix("CARD=")
+        return (ASOUND / f"card{index}").exists() or (ASOUND / index).exists()
+    return any(ASOUND.glob("card[0-9]*"))
 
 
 # -- synthetic sources ----------------------------------------------------------------
@@ -185,8 +217,10 @@ class MediaDevices:
         self.microphone = microphone
         self.width, self.height, self.fps = width, height, fps
         for url in (camera, microphone):
-            if _scheme(url)[0] not in ("synthetic", "v4l2", "alsa", "pulse", "none"):
+            if _scheme(url)[0] not in ("synthetic", "v4l2", "alsa", "none"):
                 raise MediaError(f"unknown media device {url!r}")
+            if _scheme(url)[0] == "alsa":
+                use_system_alsa_config()
         self._pictures: list[np.ndarray] | None = None
         self._tone: np.ndarray | None = None
         self.states = {
@@ -202,6 +236,8 @@ class MediaDevices:
             return DeviceState.ABSENT
         if scheme == "v4l2":
             return DeviceState.OK if Path(rest).exists() else DeviceState.OFFLINE
+        if scheme == "alsa":
+            return DeviceState.OK if _alsa_card_present(rest) else DeviceState.OFFLINE
         return DeviceState.OK
 
     def prepare(self) -> None:
@@ -316,14 +352,17 @@ class MicrophoneGate(MediaStreamTrack):
 class Speaker:
     """Plays the adviser's audio track on the configured output; counts what it decoded.
 
-    `null` decodes and drops (the sim profile, the tests). ALSA and PulseAudio are
-    written through FFmpeg's output devices, as 16-bit PCM at 48 kHz.
+    `null` decodes and drops (the sim profile, the tests). ALSA is written through
+    FFmpeg's output device, as 16-bit PCM at 48 kHz. A speaker that fails (absent,
+    unplugged mid-call) is dropped with one warning: the call goes on.
     """
 
     def __init__(self, url: str = "null") -> None:
         scheme, _rest = _scheme(url)
-        if scheme not in ("null", "alsa", "pulse"):
+        if scheme not in ("null", "alsa"):
             raise MediaError(f"unknown speaker {url!r}")
+        if scheme == "alsa":
+            use_system_alsa_config()
         self.url = url
         self.frames = 0
         self.peak = 0
@@ -353,8 +392,14 @@ class Speaker:
                 if self.frames % 25 == 1:  # a look twice a second is enough
                     self.peak = max(self.peak, int(np.abs(frame.to_ndarray()).max(initial=0)))
                 if container is not None:
-                    for packet in stream.encode(frame):
-                        container.mux(packet)
+                    try:
+                        for packet in stream.encode(frame):
+                            container.mux(packet)
+                    except (av.FFmpegError, OSError, ValueError) as exc:
+                        log.warning("speaker %s failed: %s", self.url, type(exc).__name__)
+                        with contextlib.suppress(Exception):
+                            container.close()
+                        container = None
         finally:
             if container is not None:
                 with contextlib.suppress(Exception):

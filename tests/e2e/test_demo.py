@@ -19,7 +19,7 @@ from hub.demo import DEMO_EMAIL, DEMO_PASSWORD, UI_KIOSK
 from hub.protocol import DeviceState
 from hub.protocol.kiosk_api import KIOSK_API_PREFIX, Catalog
 from hub.store import connect, schema
-from kiosk.config import load_config
+from kiosk.config import KioskConfig, load_config
 from kiosk.uilink import UiLinkClient
 from tests.e2e.harness import _env
 from tests.support import wait_for
@@ -90,10 +90,52 @@ def test_demo_runs_the_whole_fleet_path_and_stops_cleanly(tmp_path: Path) -> Non
             )
             assert identified.json()["result"] == "ok"
             assert identified.json()["first_name"] == "Camille"
+        # A call from the demo kiosk (its engine, its token) answered by demo Claire in
+        # the console: the kiosk makes real calls through the demo hub.
+        assert kiosk.call.engine == "webrtc"
+        asyncio.run(_call_claire(kiosk))
     finally:
         demo.send_signal(signal.SIGINT)
         code = demo.wait(30)
     assert code == 0, log.read_text()[-3000:]
+
+
+async def _call_claire(kiosk: KioskConfig) -> None:
+    from kiosk.call import open_call_service
+    from kiosk.controller.ports import CallerInfo
+    from tests.hub.signaling.console import (
+        answer_first_call,
+        chromium,
+        eventually,
+        frames_decoded,
+        free_advisers_at,
+        open_console,
+    )
+    from tests.hub.signaling.peers import Updates
+    from tests.hub.signaling.test_kiosk_engine import until
+
+    async with chromium() as browser:
+        page = await open_console(
+            browser, kiosk.hub.url, "claire@gaia.demo", password="demo-claire-2026"
+        )
+
+        async def available() -> bool:
+            return free_advisers_at(kiosk.hub.url) >= 1
+
+        await eventually(available, "Claire available")
+        service = open_call_service(kiosk.call, kiosk.hub)
+        updates = Updates()
+        call = await service.request("housing", CallerInfo(first_name="Camille"), updates)
+        await answer_first_call(page)
+        assert (await updates.wait("answered")).adviser_name == "Claire"
+        await until(lambda: call.remote_frame() is not None, "Claire's picture at the kiosk")
+
+        async def seen() -> bool:
+            return await frames_decoded(page) > 5
+
+        await eventually(seen, "the kiosk's picture in the console")
+        await call.hang_up()
+        await service.aclose()  # type: ignore[attr-defined]
 
 
 def test_demo_opens_the_kiosk_ui_on_a_screen_and_closes_it_on_ctrl_c(tmp_path: Path) -> None:

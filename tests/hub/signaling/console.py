@@ -82,6 +82,24 @@ async def free_advisers(hub: HubServer, count: int, topic: str = "housing") -> N
     await eventually(enough, f"{count} free adviser(s) for {topic}", timeout=10)
 
 
+def free_advisers_at(base_url: str) -> float:
+    """The gaia_advisers_free gauge of the hub at `base_url` (a hub in another process)."""
+    import re
+
+    import httpx
+
+    text = httpx.get(f"{base_url}/metrics", timeout=5).text
+    found = re.search(r"^gaia_advisers_free (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+async def answer_first_call(page: Page) -> None:
+    """Accept the first call ringing on the console."""
+    item = page.locator("li.ringing").first
+    await item.wait_for()
+    await item.locator("button.accept").click()
+
+
 async def frames_decoded(page: Page) -> int:
     """The video frames the console decoded (from getStats, sampled every 2 s)."""
     return int(await page.get_attribute("#console", "data-frames-decoded") or 0)

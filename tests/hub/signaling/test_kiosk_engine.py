@@ -260,3 +260,20 @@ def test_the_offer_caps_the_advisers_video_bitrate() -> None:
     assert capped.count("b=AS:") == 1
     video = capped[capped.index("m=video") :]
     assert "b=AS:300" in video and "b=AS:2000" not in capped
+
+
+async def test_no_microphone_the_call_starts_with_video_and_health_says_so(scene: Scene) -> None:
+    updates = Updates()
+    call, peer, service = await answered_call(
+        scene, updates, microphone="alsa:hw:9", speaker="alsa:hw:9"
+    )
+    await until(
+        lambda: call.frames_decoded > 5 and peer.frames["video"] > 5 and call.audio_frames > 25,
+        "video both ways, the adviser heard (no speaker: decoded anyway)",
+    )
+    assert peer.frames["audio"] == 0
+    assert service.devices()["microphone"] is DeviceState.OFFLINE  # type: ignore[attr-defined]
+    assert "ended" not in updates.kinds()
+    await call.hang_up()
+    await peer.close()
+    await service.aclose()  # type: ignore[attr-defined]

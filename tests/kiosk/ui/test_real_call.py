@@ -9,15 +9,19 @@ Afterwards nothing of the person is left in the UI process.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from kiosk.controller.view import Screen
-from tests.hub.signaling.console import chromium, eventually, frames_decoded, open_console
+from tests.hub.signaling.console import (
+    chromium,
+    eventually,
+    frames_decoded,
+    free_advisers_at,
+    open_console,
+)
 from tests.kiosk.ui.test_journey import outbox_events, personal_strings_in_memory
 from tests.kiosk.ui.uihub import (
     SEEKER_CODE,
@@ -34,13 +38,6 @@ ADVISER = "claire@habitat.test"
 PASSWORD = "adviser-password-2026"
 
 
-def free_advisers(hub: UiHub) -> float:
-    """The hub's gaia_advisers_free gauge (the hub runs in another process)."""
-    text = httpx.get(f"{hub.url}/metrics", timeout=5).text
-    found = re.search(r"^gaia_advisers_free (\S+)$", text, re.MULTILINE)
-    return float(found.group(1)) if found else 0.0
-
-
 async def test_a_call_from_the_touch_screen_answered_in_the_console(
     ui_hub: UiHub, run_ui: Any, tmp_path: Path
 ) -> None:
@@ -53,7 +50,7 @@ async def test_a_call_from_the_touch_screen_answered_in_the_console(
         page = await open_console(browser, ui_hub.url, ADVISER, password=PASSWORD)
 
         async def available() -> bool:
-            return free_advisers(ui_hub) >= 1
+            return free_advisers_at(ui_hub.url) >= 1
 
         await eventually(available, "Claire available at the hub")
 
@@ -91,9 +88,15 @@ async def test_a_call_from_the_touch_screen_answered_in_the_console(
         await eventually(console_sees_kiosk, "Chromium decodes the kiosk's camera")
         await ui.wait(lambda: ui.app.view.quality is not None, 10, "a quality grade")
 
-        await ui.tap("hang-up")
+        # The adviser writes the next step and hangs up: the kiosk shows it and prints it.
+        await page.fill("[data-field=next-step]", "Apporter le bail au rendez-vous")
+        await page.click("[data-action=hangup]")
         await ui.on(Screen.AFTER_CALL)
-        await page.wait_for_selector("[data-panel=after]:not([hidden])")
+        await ui.wait(
+            lambda: any("Apporter le bail" in t for t in ui.texts()), 10, "the next step shown"
+        )
+        await ui.tap("print")
+        await ui.wait(lambda: ui.app.view.printed, what="the slip printed")
         await ui.tap("next")
         await ui.on(Screen.SURVEY)
         await ui.tap("survey-3")
