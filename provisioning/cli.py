@@ -58,7 +58,18 @@ token = "{token}"
 [mqtt]
 url = "{mqtt_url}"
 {ca_line}
+
+[call]
+{call}
 """
+
+CALL_MEDIA = {
+    # The Pi: its USB or CSI camera, the sound card (Pulse/PipeWire: alsa:pulse).
+    "pi": 'engine = "webrtc"\ncamera = "v4l2:/dev/video0"\nmicrophone = "alsa:default"\n'
+    'speaker = "alsa:default"',
+    # A kiosk without devices: real calls, synthetic picture and tone.
+    "sim": 'engine = "webrtc"\ncamera = "synthetic"\nmicrophone = "synthetic"\nspeaker = "null"',
+}
 
 
 def cmd_kiosk_config(args: argparse.Namespace) -> int:
@@ -87,6 +98,7 @@ def cmd_kiosk_config(args: argparse.Namespace) -> int:
         token=token,
         mqtt_url=args.mqtt_url,
         ca_line=f'ca_file = "{args.ca_file}"' if args.ca_file else "",
+        call=CALL_MEDIA[args.profile],
     )
     out = Path(args.out)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -38,6 +38,8 @@ def test_kiosk_config_is_valid_and_private(tmp_path: Path, monkeypatch: pytest.M
     assert config.kiosk_id == "k-laplume"
     assert config.hub.token == "gaia_k_secret-token"
     assert config.profile == "pi"
+    assert config.call.engine == "webrtc" and config.call.camera == "v4l2:/dev/video0"
+    assert config.call.microphone == config.call.speaker == "alsa:default"
 
 
 def test_kiosk_config_refuses_plaintext_mqtt(
