@@ -7,6 +7,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mos
 if [ "${1:-test}" = "test" ]; then
   command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  # The adviser console is also tested in Firefox (over Marionette).
+  [ -x /usr/bin/firefox-esr ] || need+=(firefox-esr)
   # Spoken guidance (kiosk.speech); the tests read a sentence into a WAV file.
   command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
   # TURN relay for the call tests (started by the tests on loopback only).
