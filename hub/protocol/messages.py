@@ -128,7 +128,7 @@ class EventType(StrEnum):
     CALL_ANSWERED = "call.answered"  # value: seconds waited
     CALL_MISSED = "call.missed"  # value: seconds waited
     CALL_ENDED = "call.ended"  # value: call length in seconds
-    CALL_QUALITY = "call.quality"  # detail: good | fair | poor
+    CALL_QUALITY = "call.quality"  # every 5 s in a call; detail: good | fair | poor; value: RTT ms
     CALLBACK_REQUESTED = "callback.requested"  # detail: no-answer | unavailable | offline
     APPOINTMENT_REQUESTED = "appointment.requested"  # detail: as for callback.requested
     SLIP_PRINTED = "slip.printed"  # detail: appointment | contacts | test

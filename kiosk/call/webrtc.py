@@ -500,7 +500,13 @@ class WebRtcCall:
             if self.state != "answered":
                 return
             await self._tell(CallQualityReport(call_id=self.id, sample=quality))
-            self._emit(CallUpdate("quality", quality=grade(quality, video=not self.audio_only)))
+            self._emit(
+                CallUpdate(
+                    "quality",
+                    quality=grade(quality, video=not self.audio_only),
+                    rtt_ms=quality.rtt_ms,
+                )
+            )
 
     # -- plumbing -------------------------------------------------------------------------
 

@@ -85,9 +85,13 @@ class CallFlow(ControllerCore):
             self._usage.record(EventType.CALL_ANSWERED, session=s.id, topic=topic, value=s.waited_s)
             self._go(Screen.IN_CALL)
         elif update.kind == "quality" and s.call_phase == "in-call":
-            if update.quality is not None and update.quality != s.quality:
+            if update.quality is not None:  # every sample (5 s): the report's quality line
                 self._usage.record(
-                    EventType.CALL_QUALITY, session=s.id, detail=update.quality.value
+                    EventType.CALL_QUALITY,
+                    session=s.id,
+                    topic=s.topic.id if s.topic is not None else None,
+                    detail=update.quality.value,
+                    value=update.rtt_ms,
                 )
             s.quality = update.quality
         elif update.kind == "media" and update.audio_only is not None:

@@ -121,6 +121,8 @@ class CallUpdate:
     agreement: Agreement | None = None
     reason: CallEndReason | None = None
     audio_only: bool | None = None
+    rtt_ms: float | None = None
+    """With "quality": the round-trip time measured, when the engine has one."""
 
 
 @dataclass(frozen=True, slots=True)
