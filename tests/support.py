@@ -93,7 +93,7 @@ class Collector:
         client.subscribe(topic, qos)
 
     def _on_message(self, _client: Any, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        self.messages.append((msg.topic, msg.payload, bool(msg.retain)))
+        self.messages.append((msg.topic, bytes(msg.payload), bool(msg.retain)))
 
     def payloads(self, topic_suffix: str = "") -> list[bytes]:
         return [p for t, p, _ in self.messages if t.endswith(topic_suffix)]

@@ -129,6 +129,42 @@ def cap_video_bandwidth(sdp: str, kbps: int) -> str:
     return "\r\n".join(out) + "\r\n"
 
 
+def share_bundle_candidates(sdp: str) -> str:
+    """`sdp` with the BUNDLE-tag section's ICE candidates copied into the other bundled sections.
+
+    Browsers (Chromium, Firefox) list candidates only in the first bundled m-section,
+    as RFC 8843 says; aiortc 1.16 takes a bundled transport's candidates from the
+    *last* section it parses, so it would see none. Host connections survive that
+    (aiortc learns the browser's address from its checks), relayed ones do not:
+    without candidates aiortc never asks coturn for a permission and the browser's
+    checks are dropped. Sections that list candidates of their own are left alone.
+    """
+    lines = sdp.splitlines()
+    bundle = next((ln.split()[1:] for ln in lines if ln.startswith("a=group:BUNDLE")), [])
+    if len(bundle) < 2:
+        return sdp
+    sections: list[list[str]] = [[]]
+    for line in lines:
+        if line.startswith("m="):
+            sections.append([])
+        sections[-1].append(line)
+
+    def mid(section: list[str]) -> str | None:
+        return next((ln[6:] for ln in section if ln.startswith("a=mid:")), None)
+
+    def ice_lines(section: list[str]) -> list[str]:
+        return [ln for ln in section if ln.startswith(("a=candidate:", "a=end-of-candidates"))]
+
+    tagged = next((s for s in sections[1:] if mid(s) == bundle[0]), None)
+    shared = ice_lines(tagged) if tagged else []
+    if not shared:
+        return sdp
+    for section in sections[1:]:
+        if section is not tagged and mid(section) in bundle and not ice_lines(section):
+            section.extend(shared)
+    return "\r\n".join(line for section in sections for line in section) + "\r\n"
+
+
 def _caller(info: CallerInfo) -> Caller:
     """What the adviser is shown; a field that does not validate is left out."""
     fields: dict[str, Any] = {
@@ -432,7 +468,8 @@ class WebRtcCall:
         if pc is not self._pc or pc.signalingState != "have-local-offer":
             return
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+            answer = RTCSessionDescription(sdp=share_bundle_candidates(sdp), type="answer")
+            await pc.setRemoteDescription(answer)
         except Exception as exc:  # a malformed answer: same as a failed connection
             log.warning("the adviser's answer was refused: %s", type(exc).__name__)
             await self._media_failed(pc)

@@ -381,9 +381,14 @@
     let received = 0;
     let bytes = 0;
     let frames = 0;
+    let route = "";
     report.forEach((s) => {
       if (s.type === "candidate-pair" && s.state === "succeeded" && s.currentRoundTripTime != null) {
         rtt = s.currentRoundTripTime * 1000;
+        // Which way the media goes ("host/host" direct, "relay/relay" through TURN).
+        const local = report.get(s.localCandidateId);
+        const remote = report.get(s.remoteCandidateId);
+        if (local && remote) route = `${local.candidateType}/${remote.candidateType}`;
       }
       if (s.type === "inbound-rtp") {
         lost += s.packetsLost || 0;
@@ -408,6 +413,7 @@
     $("bitrate").textContent = kbps == null ? "—" : `${Math.round(kbps)} kbit/s`;
     $("frames").textContent = String(frames);
     root.dataset.framesDecoded = String(frames);
+    root.dataset.route = route;
     call.samples += 1;
     if (call.samples % REPORT_EVERY === 0) {
       const sample = { frames_decoded: frames };

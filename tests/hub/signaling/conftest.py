@@ -9,6 +9,9 @@ import pytest
 
 from hub.config import CallsConfig, HubConfig, IceConfig
 from tests.hub.signaling.support import HubServer
+from tests.hub.signaling.turn import coturn
+
+__all__ = ["coturn"]  # a real coturn on loopback, for test_turn.py
 
 
 @pytest.fixture
