@@ -43,6 +43,7 @@ bench: system-deps-test $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.dashboard --kiosks 5000 --gc-freeze
 	xvfb-run -a -s "-screen 0 1920x1440x24" $(BIN)/python -m bench.ui --sessions 50 --json docs/bench-ui.json
+	$(BIN)/python -m bench.call --json docs/bench-call.json
 
 screenshots: system-deps-test $(STAMP)
 	$(BIN)/python scripts/screenshots.py
@@ -51,6 +52,7 @@ screenshots: system-deps-test $(STAMP)
 # Every kiosk screen, both orientations, French and English -> docs/screens/*.png
 screens: system-deps-test $(STAMP)
 	xvfb-run -a -s "-screen 0 1920x1440x24" $(BIN)/python scripts/screens.py
+	xvfb-run -a -s "-screen 0 1920x1440x24" $(BIN)/python scripts/call_shots.py
 
 # Re-extract the kiosk's messages, update the .po catalogs, compile the .mo files
 locale: $(STAMP)

@@ -116,6 +116,8 @@ class CallConfig(_Section):
     quality_every_s: Annotated[float, Field(gt=0)] = 5
     # Media not connected this long after the offer counts as an ICE failure.
     connect_timeout_s: Annotated[float, Field(gt=0)] = 20
+    # Media through the hub's TURN server only (checking a site's relay path).
+    force_relay: bool = False
     # sim: the simulated adviser answers after this long, unless the topic is unavailable.
     sim_answer_after_s: Annotated[float, Field(ge=0)] = 6
     # Topics the simulated adviser never answers (to show the missed path).

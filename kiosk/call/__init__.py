@@ -39,6 +39,7 @@ def open_call_service(
             max_video_kbps=call.max_video_kbps,
             quality_every_s=call.quality_every_s,
             connect_timeout_s=call.connect_timeout_s,
+            force_relay=call.force_relay,
         )
     from kiosk.call.sim import SimCallService  # Pillow is loaded only when a call service is
 

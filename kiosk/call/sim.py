@@ -163,7 +163,7 @@ class SimCall:
         if self._remote is None or self._remote.pts != index + 1:
             pictures = self._frames[0]
             rgb = pictures[index % len(pictures)]
-            self._remote = VideoFrame(*REMOTE_SIZE, rgb=rgb, pts=index + 1)
+            self._remote = VideoFrame(*REMOTE_SIZE, pixels=rgb, pts=index + 1)
         return self._remote
 
     def local_frame(self) -> VideoFrame | None:
@@ -176,7 +176,7 @@ class SimCall:
         if self._local is None or self._local.pts != index + 1:
             pictures = self._frames[1]
             self._local = VideoFrame(
-                *LOCAL_SIZE, rgb=pictures[index % len(pictures)], pts=index + 1
+                *LOCAL_SIZE, pixels=pictures[index % len(pictures)], pts=index + 1
             )
         return self._local
 

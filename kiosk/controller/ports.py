@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from hub.protocol import DeviceState, Event
 from hub.protocol.kiosk_api import Catalog, ContactRequest, IdentifyRequest, IdentifyResult
@@ -95,13 +95,15 @@ class Agreement:
 
 @dataclass(frozen=True, slots=True)
 class VideoFrame:
-    """One decoded picture, RGB24, top row first: what the UI uploads to a texture."""
+    """One decoded picture, top row first: what the UI uploads to a texture as is."""
 
     width: int
     height: int
-    rgb: bytes
+    pixels: bytes
+    """`colorfmt` order, tightly packed (3 or 4 bytes a pixel)."""
     pts: int = 0
     """Increases with each new frame, so the UI uploads only when it changed."""
+    colorfmt: Literal["rgb", "rgba"] = "rgb"
 
 
 @dataclass(frozen=True, slots=True)

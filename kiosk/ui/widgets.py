@@ -367,11 +367,12 @@ class VideoView(Image):
             return
         self._last_pts = frame.pts
         texture = self._frame_texture
-        if texture is None or tuple(texture.size) != (frame.width, frame.height):
-            texture = Texture.create(size=(frame.width, frame.height), colorfmt="rgb")
+        size = (frame.width, frame.height)
+        if texture is None or tuple(texture.size) != size or texture.colorfmt != frame.colorfmt:
+            texture = Texture.create(size=size, colorfmt=frame.colorfmt)
             texture.flip_vertical()
             self._frame_texture = texture
-        texture.blit_buffer(frame.rgb, colorfmt="rgb", bufferfmt="ubyte")
+        texture.blit_buffer(frame.pixels, colorfmt=frame.colorfmt, bufferfmt="ubyte")
         self.texture = texture
         self.canvas.ask_update()
         self.frames_shown += 1

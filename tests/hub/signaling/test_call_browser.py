@@ -52,7 +52,7 @@ async def test_kiosk_to_console_video_both_ways_then_the_kiosk_hangs_up(scene: S
         )
         await eventually(lambda: _more_than(page, 10), "Chromium decodes the kiosk's video")
         picture = call.remote_frame()
-        assert picture is not None and picture.width > 0 and len(picture.rgb) > 0
+        assert picture is not None and picture.width > 0 and len(picture.pixels) > 0
         assert await page.get_attribute("#console", "data-connection") == "connected"
         assert (await page.inner_text("[data-field=rtt]")).endswith("ms")
         await updates.wait("quality")

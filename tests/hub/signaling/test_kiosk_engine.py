@@ -71,8 +71,9 @@ async def test_a_kiosk_call_has_video_and_sound_both_ways_and_is_recorded(scene:
     assert call.audio_peak > 500, "the adviser's tone was heard, not silence"
     remote, local = call.remote_frame(), call.local_frame()
     assert remote is not None and (remote.width, remote.height) == (640, 480)
-    assert len(remote.rgb) == 640 * 480 * 3
+    assert len(remote.pixels) == 640 * 480 * 3 and remote.colorfmt == "rgb"
     assert local is not None and (local.width, local.height) == (320, 240)
+    assert len(local.pixels) == 320 * 240 * 4 and local.colorfmt == "rgba"
     quality = await updates.wait("quality")
     assert quality.quality in (CallQuality.GOOD, CallQuality.FAIR)
     await until(lambda: updates.kinds().count("quality") >= 2, "samples")

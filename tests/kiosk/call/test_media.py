@@ -123,6 +123,13 @@ def test_open_call_service_builds_the_configured_engine() -> None:
     assert isinstance(webrtc, WebRtcCallService)
     assert webrtc.link.url == "wss://hub.example/ws/kiosk/v1"
     assert webrtc.devices()["camera"] is DeviceState.ABSENT
+    assert webrtc.force_relay is False and webrtc.max_video_kbps == 500
+    relayed = open_call_service(
+        CallConfig(engine="webrtc", force_relay=True),
+        HubLink(url="http://hub.test", token="gaia_k_x"),
+    )
+    assert isinstance(relayed, WebRtcCallService)
+    assert relayed.force_relay is True
     with pytest.raises(ValueError, match="hub"):
         open_call_service(CallConfig(engine="webrtc"))
 

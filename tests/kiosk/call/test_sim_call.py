@@ -86,13 +86,13 @@ async def test_video_while_answered_only() -> None:
     await updates.wait("answered")
     remote, local = call.remote_frame(), call.local_frame()
     assert remote is not None and local is not None
-    assert (remote.width, remote.height, len(remote.rgb)) == (640, 480, 640 * 480 * 3)
-    assert (local.width, local.height, len(local.rgb)) == (320, 240, 320 * 240 * 3)
-    assert remote.rgb[:300] != local.rgb[:300]  # not the same picture
+    assert (remote.width, remote.height, len(remote.pixels)) == (640, 480, 640 * 480 * 3)
+    assert (local.width, local.height, len(local.pixels)) == (320, 240, 320 * 240 * 3)
+    assert remote.pixels[:300] != local.pixels[:300]  # not the same picture
     # The picture is live: new frames with increasing pts and changing content.
     await wait_until(lambda: (f := call.remote_frame()) is not None and f.pts > remote.pts + 3)
     later = call.remote_frame()
-    assert later is not None and later.rgb != remote.rgb
+    assert later is not None and later.pixels != remote.pixels
     await call.hang_up()
     assert call.remote_frame() is None and call.local_frame() is None
 
