@@ -51,6 +51,7 @@ TOPIC = "housing"
 PASSWORD = "bench-adviser-password"
 DISPLAY_HZ = 30
 RSS_EVERY_S = 5.0
+PHASES = ("ring", "first_frame", "browser", "cpu", "memory")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -520,162 +521,122 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     pictures = synthetic_pictures(640, 480, 30)
     results: dict[str, Any] = {"when": time.strftime("%Y-%m-%d"), "quick": args.quick}
     with tempfile.TemporaryDirectory() as tmp, running_hub(Path(tmp) / "hub") as hub:
-        hub.cli(
-            "adviser",
-            "add",
-            "--email",
-            "claire@bench.test",
-            "--password",
-            PASSWORD,
-            "--name",
-            "Claire",
-            "--partner",
-            "habitat-47",
-            "--topics",
-            TOPIC,
-        )
-        hub.cli(
-            "adviser",
-            "add",
-            "--email",
-            "nadia@bench.test",
-            "--password",
-            PASSWORD,
-            "--name",
-            "Nadia",
-            "--partner",
-            "habitat-47",
-            "--topics",
-            TOPIC,
-        )
+        for email, name in (("claire@bench.test", "Claire"), ("nadia@bench.test", "Nadia")):
+            hub.cli("adviser", "add", "--email", email, "--password", PASSWORD, "--name", name,
+                    "--partner", "habitat-47", "--topics", TOPIC)  # fmt: skip
         adviser = Adviser(hub.url, pictures)
         await adviser.connect("claire@bench.test")
         kiosk = ["--hub", hub.url, "--token", hub.token]
 
-        # Ring: kiosk request -> the adviser's call.ringing; anchor: a bare round trip.
-        anchor = [await adviser.round_trip() for _ in range(args.rings)]
-        records = await _child(
-            "--child", "kiosk", "--mode", "ring", "--calls", str(args.rings + 1), *kiosk
-        )
-        rings = [adviser.rang[r["call"]] - r["requested"] for r in records if "call" in r][1:]
-        results["ring"] = {"kiosk_to_adviser": _ms(rings), "anchor_round_trip": _ms(anchor)}
-        print("ring", results["ring"], flush=True)
-
-        # First frames: adviser accept -> first decoded frame, each side; bare call beside.
-        adviser.answering = True
-        calls = str(args.first_frame_calls)
-        records = await _child(
-            "--child",
-            "kiosk",
-            "--mode",
-            "calls",
-            "--calls",
-            calls,
-            "--seconds",
-            "3",
-            "--warmup",
-            "1",
-            *kiosk,
-        )
-        await asyncio.sleep(0.5)
-        at_kiosk = [r["first_frame"] - adviser.accepted[r["call"]] for r in records if "call" in r]
-        at_adviser = [
-            adviser.first_frames[r["call"]] - adviser.accepted[r["call"]]
-            for r in records
-            if "call" in r
-        ]
-        bare = await _child(
-            "--child",
-            "bare",
-            "--calls",
-            calls,
-            "--seconds",
-            "3",
-            "--warmup",
-            "1",
-            bare_peer=(15, pictures),
-        )
-        bare_kiosk = [r["first_frame"] - r["started"] for r in bare if "started" in r]
-        bare_far = [r["far_first_frame"] - r["started"] for r in bare if "started" in r]
-        results["first_frame"] = {
-            "kiosk_after_accept": _ms(at_kiosk),
-            "adviser_after_accept": _ms(at_adviser),
-            "bare_offerer_after_offer": _ms(bare_kiosk),
-            "bare_answerer_after_offer": _ms(bare_far),
-        }
-        print("first_frame", results["first_frame"], flush=True)
-
-        # The same with the real console in Chromium answering (the aiortc adviser away).
-        await adviser.set_available(False)
-        results["browser"] = await browser_phase(hub.url, kiosk, args.first_frame_calls)
-        print("browser", results["browser"], flush=True)
-        await adviser.set_available(True)
-
-        # CPU per call second at 15 and 30 fps, interleaved with the bare call.
-        results["cpu"] = {}
-        window = ["--seconds", str(args.cpu_seconds), "--warmup", "10"]
-        for fps in (15, 30):
-            adviser.fps = fps
-            rate = ["--fps", str(fps), *window]
-            engine, plain = [], []
-            for _ in range(args.rounds):
-                plain += await _child("--child", "bare", *rate, bare_peer=(fps, pictures))
-                engine += await _child("--child", "kiosk", *rate, *kiosk)
-            engine, plain = (
-                [r for r in engine if "cpu_per_s" in r],
-                [r for r in plain if "cpu_per_s" in r],
+        if "ring" in args.phases:
+            # Ring: kiosk request -> the adviser's call.ringing; anchor: a bare round trip.
+            anchor = [await adviser.round_trip() for _ in range(args.rings)]
+            records = await _child(
+                "--child", "kiosk", "--mode", "ring", "--calls", str(args.rings + 1), *kiosk
             )
+            rings = [adviser.rang[r["call"]] - r["requested"] for r in records if "call" in r][1:]
+            results["ring"] = {"kiosk_to_adviser": _ms(rings), "anchor_round_trip": _ms(anchor)}
+            print("ring", results["ring"], flush=True)
 
-            def median(records: list[dict], key: str) -> float:
-                return round(statistics.median(r[key] for r in records), 3)
-
-            results["cpu"][f"{fps}fps"] = {
-                "kiosk_cpu_s_per_s": median(engine, "cpu_per_s"),
-                "bare_cpu_s_per_s": median(plain, "cpu_per_s"),
-                "ratio": round(median(engine, "cpu_per_s") / median(plain, "cpu_per_s"), 2),
-                "kiosk_loop_thread_cpu_s_per_s": median(engine, "loop_cpu_per_s"),
-                "bare_loop_thread_cpu_s_per_s": median(plain, "loop_cpu_per_s"),
-                "kiosk_pictures_shown_per_s": round(
-                    statistics.median(r["shown"] for r in engine) / args.cpu_seconds, 1
-                ),
-                "runs": {
-                    "kiosk": [round(r["cpu_per_s"], 3) for r in engine],
-                    "bare": [round(r["cpu_per_s"], 3) for r in plain],
-                },
+        adviser.answering = True  # from here on, the aiortc adviser accepts every call
+        if "first_frame" in args.phases:
+            # First frames: adviser accept -> first decoded frame, each side; bare call beside.
+            short = ["--calls", str(args.first_frame_calls), "--seconds", "3", "--warmup", "1"]
+            records = await _child("--child", "kiosk", "--mode", "calls", *short, *kiosk)
+            await asyncio.sleep(0.5)
+            at_kiosk = [
+                r["first_frame"] - adviser.accepted[r["call"]] for r in records if "call" in r
+            ]
+            at_adviser = [
+                adviser.first_frames[r["call"]] - adviser.accepted[r["call"]]
+                for r in records
+                if "call" in r
+            ]
+            bare = await _child("--child", "bare", *short, bare_peer=(15, pictures))
+            bare_kiosk = [r["first_frame"] - r["started"] for r in bare if "started" in r]
+            bare_far = [r["far_first_frame"] - r["started"] for r in bare if "started" in r]
+            results["first_frame"] = {
+                "kiosk_after_accept": _ms(at_kiosk),
+                "adviser_after_accept": _ms(at_adviser),
+                "bare_offerer_after_offer": _ms(bare_kiosk),
+                "bare_answerer_after_offer": _ms(bare_far),
             }
-            print(f"cpu {fps} fps", results["cpu"][f"{fps}fps"], flush=True)
+            print("first_frame", results["first_frame"], flush=True)
 
-        # Memory over a long call at the kiosk's default 15 fps, the bare call beside it at
-        # the same time (RSS only: the CPU figures above are measured one call at a time).
-        adviser.fps = 15
-        long_s = args.long_seconds
-        length = ["--fps", "15", "--seconds", str(long_s), "--warmup", "10"]
-        k, b = await asyncio.gather(
-            _child("--child", "kiosk", *length, *kiosk),
-            _child("--child", "bare", *length, bare_peer=(15, pictures)),
-        )
-        after = min(60.0, long_s / 3)
+        if "browser" in args.phases:
+            # The same with the real console in Chromium answering (the aiortc adviser away).
+            await adviser.set_available(False)
+            results["browser"] = await browser_phase(hub.url, kiosk, args.first_frame_calls)
+            print("browser", results["browser"], flush=True)
+            await adviser.set_available(True)
 
-        def memory(records: list[dict]) -> dict[str, float]:
-            rss = records[0]["rss"]
-            steady = [r for t, r in rss if t >= after]
-            return {
-                "rss_mb_at_warmup_end": round(steady[0] / 2**20, 1),
-                "rss_mb_max": round(max(steady) / 2**20, 1),
-                "rss_mb_at_end": round(steady[-1] / 2**20, 1),
-                "slope_mb_per_10min": round(_slope_mb_per_10min(rss, after), 2),
-                "rss_mb_after_hang_up": round(records[-1]["rss_after"] / 2**20, 1),
+        if "cpu" in args.phases:
+            # CPU per call second at 15 and 30 fps, interleaved with the bare call.
+            results["cpu"] = {}
+            window = ["--seconds", str(args.cpu_seconds), "--warmup", "10"]
+            for fps in (15, 30):
+                adviser.fps = fps
+                rate = ["--fps", str(fps), *window]
+                engine, plain = [], []
+                for _ in range(args.rounds):
+                    plain += await _child("--child", "bare", *rate, bare_peer=(fps, pictures))
+                    engine += await _child("--child", "kiosk", *rate, *kiosk)
+                engine, plain = (
+                    [r for r in engine if "cpu_per_s" in r],
+                    [r for r in plain if "cpu_per_s" in r],
+                )
+
+                def median(records: list[dict], key: str) -> float:
+                    return round(statistics.median(r[key] for r in records), 3)
+
+                results["cpu"][f"{fps}fps"] = {
+                    "kiosk_cpu_s_per_s": median(engine, "cpu_per_s"),
+                    "bare_cpu_s_per_s": median(plain, "cpu_per_s"),
+                    "ratio": round(median(engine, "cpu_per_s") / median(plain, "cpu_per_s"), 2),
+                    "kiosk_loop_thread_cpu_s_per_s": median(engine, "loop_cpu_per_s"),
+                    "bare_loop_thread_cpu_s_per_s": median(plain, "loop_cpu_per_s"),
+                    "kiosk_pictures_shown_per_s": round(
+                        statistics.median(r["shown"] for r in engine) / args.cpu_seconds, 1
+                    ),
+                    "runs": {
+                        "kiosk": [round(r["cpu_per_s"], 3) for r in engine],
+                        "bare": [round(r["cpu_per_s"], 3) for r in plain],
+                    },
+                }
+                print(f"cpu {fps} fps", results["cpu"][f"{fps}fps"], flush=True)
+
+        if "memory" in args.phases:
+            # Memory over a long call at the kiosk's default 15 fps, the bare call beside it at
+            # the same time (RSS only: the CPU figures above are measured one call at a time).
+            adviser.fps = 15
+            long_s = args.long_seconds
+            length = ["--fps", "15", "--seconds", str(long_s), "--warmup", "10"]
+            k, b = await asyncio.gather(
+                _child("--child", "kiosk", *length, *kiosk),
+                _child("--child", "bare", *length, bare_peer=(15, pictures)),
+            )
+            after = min(60.0, long_s / 3)
+
+            def memory(records: list[dict]) -> dict[str, float]:
+                rss = records[0]["rss"]
+                steady = [r for t, r in rss if t >= after]
+                return {
+                    "rss_mb_at_warmup_end": round(steady[0] / 2**20, 1),
+                    "rss_mb_max": round(max(steady) / 2**20, 1),
+                    "rss_mb_at_end": round(steady[-1] / 2**20, 1),
+                    "slope_mb_per_10min": round(_slope_mb_per_10min(rss, after), 2),
+                    "rss_mb_after_hang_up": round(records[-1]["rss_after"] / 2**20, 1),
+                }
+
+            results["memory"] = {
+                "call_s": long_s,
+                "warmup_s": after,
+                "kiosk": memory(k),
+                "bare": memory(b),
+                "kiosk_samples": [(round(t), round(r / 2**20, 1)) for t, r in k[0]["rss"]],
+                "bare_samples": [(round(t), round(r / 2**20, 1)) for t, r in b[0]["rss"]],
             }
-
-        results["memory"] = {
-            "call_s": long_s,
-            "warmup_s": after,
-            "kiosk": memory(k),
-            "bare": memory(b),
-            "kiosk_samples": [(round(t), round(r / 2**20, 1)) for t, r in k[0]["rss"]],
-            "bare_samples": [(round(t), round(r / 2**20, 1)) for t, r in b[0]["rss"]],
-        }
-        print("memory", {k: results["memory"][k] for k in ("kiosk", "bare")}, flush=True)
+            print("memory", {k: results["memory"][k] for k in ("kiosk", "bare")}, flush=True)
         await adviser.close()
     return results
 
@@ -686,7 +647,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short runs (a smoke test)")
     parser.add_argument("--long-seconds", type=int, default=600, help="the memory call's length")
     parser.add_argument("--rounds", type=int, default=2, help="CPU runs per frame rate and side")
-    parser.add_argument("--json", type=Path, help="write the results there")
+    parser.add_argument("--json", type=Path, help="write the results there (updated in place)")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"comma-separated, among {','.join(PHASES)} (default: all)",
+    )
     # the children's options
     parser.add_argument("--child", choices=["kiosk", "bare"])
     parser.add_argument("--mode", choices=["ring", "calls"], default="calls")
@@ -700,6 +666,9 @@ def main() -> None:
     if args.child:
         child_main(args)
         return
+    args.phases = [p for p in args.phases.split(",") if p]
+    if unknown := set(args.phases) - set(PHASES):
+        parser.error(f"unknown phase(s): {', '.join(sorted(unknown))}")
     args.rings = 10 if args.quick else 100
     args.first_frame_calls = 3 if args.quick else 20
     args.cpu_seconds = 20 if args.quick else 60
@@ -707,7 +676,8 @@ def main() -> None:
         args.long_seconds, args.rounds = min(args.long_seconds, 60), 1
     results = asyncio.run(run(args))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        earlier = json.loads(args.json.read_text()) if args.json.exists() else {}
+        args.json.write_text(json.dumps({**earlier, **results}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,11 @@ async def test_a_kiosk_call_has_video_and_sound_both_ways_and_is_recorded(scene:
     assert len(remote.pixels) == 640 * 480 * 3 and remote.colorfmt == "rgb"
     assert local is not None and (local.width, local.height) == (320, 240)
     assert len(local.pixels) == 320 * 240 * 4 and local.colorfmt == "rgba"
+    # Both show the synthetic room's wall, (58, 64, 74): colours in the right order.
+    wall = (58, 64, 74)
+    assert all(abs(c - w) < 10 for c, w in zip(remote.pixels[:3], wall, strict=True))
+    assert all(abs(c - w) < 10 for c, w in zip(local.pixels[:3], wall, strict=True))
+    assert local.pixels[3] == 255  # opaque
     quality = await updates.wait("quality")
     assert quality.quality in (CallQuality.GOOD, CallQuality.FAIR)
     await until(lambda: updates.kinds().count("quality") >= 2, "samples")
