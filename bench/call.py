@@ -46,17 +46,14 @@ from typing import Any
 import httpx
 import psutil
 
+from bench import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = "housing"
 PASSWORD = "bench-adviser-password"
 DISPLAY_HZ = 30
 RSS_EVERY_S = 5.0
 PHASES = ("ring", "first_frame", "browser", "cpu", "memory")
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _emit(record: dict[str, Any]) -> None:
@@ -436,8 +433,8 @@ async def _child(
 
 def _ms(values: list[float]) -> dict[str, float]:
     return {
-        "p50_ms": round(_pct(values, 0.5) * 1000, 1),
-        "p95_ms": round(_pct(values, 0.95) * 1000, 1),
+        "p50_ms": round(percentile(values, 0.5) * 1000, 1),
+        "p95_ms": round(percentile(values, 0.95) * 1000, 1),
         "max_ms": round(max(values) * 1000, 1),
         "n": len(values),
     }

@@ -32,12 +32,9 @@ from typing import Any
 
 import psutil
 
+from bench import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 # -- child processes ------------------------------------------------------------------------
@@ -282,8 +279,8 @@ def main(argv: list[str] | None = None) -> int:
             "< 3 s",
         ),
         ("cold start, max (s)", max(kiosk_starts), max(bare_starts), ""),
-        ("transition p50 (ms)", _pct(t, 0.5), _pct(a, 0.5), ""),
-        ("transition p95 (ms)", _pct(t, 0.95), _pct(a, 0.95), "< 100 ms"),
+        ("transition p50 (ms)", percentile(t, 0.5), percentile(a, 0.5), ""),
+        ("transition p95 (ms)", percentile(t, 0.95), percentile(a, 0.95), "< 100 ms"),
         ("transition max (ms)", max(t), max(a), ""),
         ("RSS idle (MiB)", result["rss_idle"] / mib, statistics.median(bare_rss) / mib, ""),
         ("RSS after 1 session (MiB)", result["rss_after_1"] / mib, None, ""),
@@ -305,10 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("transition to each screen, p50 / p95 / max (ms):")
     for screen, values in sorted(
-        result["by_screen"].items(), key=lambda item: -_pct(item[1], 0.95)
+        result["by_screen"].items(), key=lambda item: -percentile(item[1], 0.95)
     ):
         ms = [x * 1000 for x in values]
-        print(f"  {screen:14} {_pct(ms, 0.5):7.1f} {_pct(ms, 0.95):7.1f} {max(ms):7.1f}")
+        print(
+            f"  {screen:14} {percentile(ms, 0.5):7.1f} {percentile(ms, 0.95):7.1f} {max(ms):7.1f}"
+        )
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -316,16 +315,16 @@ def main(argv: list[str] | None = None) -> int:
                     "cold_start_s": kiosk_starts,
                     "bare_start_s": bare_starts,
                     "transition_ms": {
-                        "p50": _pct(t, 0.5),
-                        "p95": _pct(t, 0.95),
+                        "p50": percentile(t, 0.5),
+                        "p95": percentile(t, 0.95),
                         "max": max(t),
                         "count": len(t),
                     },
                     "transition_p95_ms_by_screen": {
-                        screen: round(_pct([x * 1000 for x in values], 0.95), 1)
+                        screen: round(percentile([x * 1000 for x in values], 0.95), 1)
                         for screen, values in result["by_screen"].items()
                     },
-                    "anchor_swap_ms": {"p50": _pct(a, 0.5), "p95": _pct(a, 0.95)},
+                    "anchor_swap_ms": {"p50": percentile(a, 0.5), "p95": percentile(a, 0.95)},
                     "rss_mib": {
                         "idle": result["rss_idle"] / mib,
                         "after_1": result["rss_after_1"] / mib,

@@ -27,7 +27,7 @@ from hub.protocol.signaling import (
     SdpOffer,
 )
 from hub.signaling.ice import turn_credential
-from kiosk.call.webrtc import share_bundle_candidates
+from kiosk.call.webrtc import WebRtcCall, WebRtcCallService, share_bundle_candidates
 from kiosk.controller.ports import CallEndReason, CallerInfo
 from tests.hub.signaling.conftest import Scene, _scene
 from tests.hub.signaling.console import chromium, eventually, frames_decoded, open_console
@@ -46,6 +46,23 @@ def relay_scene(make_hub: Callable[..., HubServer], turn: Coturn, secret: str = 
     return _scene(make_hub(ice=ice, ring_timeout_s=30))
 
 
+async def accepted_relayed_call(
+    scene: Scene, connect_timeout_s: float
+) -> tuple[WebRtcCall, Updates, AdviserPeer, CallAssigned, WebRtcCallService]:
+    """The kiosk engine, forced to relay, calls for housing; Claire accepts (relay too)."""
+    claire = await online(scene, "claire@habitat.test")
+    service = kiosk_engine(
+        scene.hub, scene.kiosk_token, force_relay=True, connect_timeout_s=connect_timeout_s
+    )
+    updates = Updates()
+    call = await service.request("housing", CALLER, updates)
+    await claire.send(CallAccept(call_id=(await claire.expect(CallRinging)).call_id))
+    peer = AdviserPeer(claire, relay=True)
+    assigned = await claire.expect(CallAssigned)
+    peer.assigned(assigned)
+    return call, updates, peer, assigned, service
+
+
 def candidate_types(sdp: str) -> set[str]:
     """The candidate types an SDP offers ("host", "srflx", "relay")."""
     return set(re.findall(r"^a=candidate:.* typ (\w+)", sdp, flags=re.MULTILINE))
@@ -55,17 +72,10 @@ async def test_both_peers_relayed_through_coturn_media_flows_both_ways(
     make_hub: Callable[..., HubServer], coturn: Coturn
 ) -> None:
     scene = relay_scene(make_hub, coturn)
-    claire = await online(scene, "claire@habitat.test")
-    service = kiosk_engine(scene.hub, scene.kiosk_token, force_relay=True, connect_timeout_s=15)
-    updates = Updates()
-    call = await service.request("housing", CALLER, updates)
-    await claire.send(CallAccept(call_id=(await claire.expect(CallRinging)).call_id))
-    peer = AdviserPeer(claire, relay=True)
-    assigned = await claire.expect(CallAssigned)
-    peer.assigned(assigned)
+    call, updates, peer, assigned, service = await accepted_relayed_call(scene, 15)
     (turn,) = assigned.ice_servers
     assert turn.urls == [coturn.url] and turn.username and turn.username.endswith(call.id)
-    offer = await claire.expect(SdpOffer)
+    offer = await peer.client.expect(SdpOffer)
     assert candidate_types(offer.sdp) == {"relay"}, "the kiosk offers relayed candidates only"
     await peer.answer(offer)
     assert peer.pc is not None and candidate_types(peer.pc.localDescription.sdp) == {"relay"}
@@ -144,13 +154,8 @@ async def test_a_hub_with_the_wrong_turn_secret_gets_a_failed_call_not_a_hang(
     make_hub: Callable[..., HubServer], coturn: Coturn
 ) -> None:
     scene = relay_scene(make_hub, coturn, secret="a-secret-coturn-does-not-know")
-    claire = await online(scene, "claire@habitat.test")
-    service = kiosk_engine(scene.hub, scene.kiosk_token, force_relay=True, connect_timeout_s=3)
-    updates = Updates()
-    call = await service.request("housing", CALLER, updates)
-    await claire.send(CallAccept(call_id=(await claire.expect(CallRinging)).call_id))
-    peer = AdviserPeer(claire, relay=True)
-    peer.assigned(await claire.expect(CallAssigned))
+    call, updates, peer, _, service = await accepted_relayed_call(scene, 3)
+    claire = peer.client
     first = await claire.expect(SdpOffer)
     assert "relay" not in candidate_types(first.sdp), "coturn gave no relay address"
     await peer.answer(first)

@@ -81,6 +81,10 @@ async def test_a_call_from_the_touch_screen_answered_in_the_console(
         video = ui.find("remote-video")
         await ui.wait(lambda: video.frames_shown >= 10, 20, "the adviser's picture on screen")
         assert video.texture is not None and video.texture.size[0] > 0
+        mirror = ui.find("self-view")
+        await ui.wait(lambda: mirror.frames_shown >= 5, 10, "the self-view on screen")
+        assert mirror.texture is not None and mirror.texture.colorfmt == "rgba"
+        assert tuple(mirror.texture.size) == (320, 240)
 
         async def console_sees_kiosk() -> bool:
             return await frames_decoded(page) > 10
