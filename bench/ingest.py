@@ -27,7 +27,7 @@ import paho.mqtt.client as mqtt
 from sqlalchemy import func, select
 
 from hub.accounts import register_kiosk
-from hub.broker import ManagedBroker, mosquitto_hash
+from hub.broker import ManagedBroker, hub_identities, mosquitto_hash
 from hub.config import IngestConfig
 from hub.ingest import BatchWriter, Inbound, IngestClient
 from hub.ingest.workers import IngestWorkers
@@ -36,8 +36,11 @@ from hub.protocol import Health, encode, kiosk_topic, utcnow
 from hub.store import connect, migrate, schema
 
 HUB, HUB_PW = "gaia-hub", "bench-hub"
+# The broker takes the user name as client id: the bare subscriber needs its own.
+BARE = "gaia-bench-bare"
+SHARED = "gaia-bench-shared"  # the shared-subscription run's identities (not HUB's session)
 DEFAULTS = IngestConfig()
-PUB, PUB_PW = "bench-publisher", "bench-publisher"
+PUB_PW = "bench-publisher"  # every benchmark kiosk's password
 
 
 def kiosk_ids(n: int) -> list[str]:
@@ -60,8 +63,9 @@ def publish(port: int, count: int, rate: float, kiosks: int) -> None:
                 "127.0.0.1",
                 "-p",
                 str(port),
+                # Each publisher is its kiosk (user = client id = kiosk id, as in the field).
                 "-u",
-                PUB,
+                k,
                 "-P",
                 PUB_PW,
                 "-q",
@@ -70,7 +74,7 @@ def publish(port: int, count: int, rate: float, kiosks: int) -> None:
                 "200",
                 "-l",
                 "-i",
-                f"bench-pub-{k}",
+                k,
                 "-t",
                 kiosk_topic(k, "health"),
             ],
@@ -158,10 +162,8 @@ def bare_subscriber(port: int, count: int, *, backlog: bool) -> float:
             done.set()
 
     def connect() -> mqtt.Client:
-        client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare", clean_session=False
-        )
-        client.username_pw_set(HUB, HUB_PW)
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=BARE, clean_session=False)
+        client.username_pw_set(BARE, HUB_PW)
         client.on_message = on_message
         client.on_connect = lambda c, *_: c.subscribe("gaia/v1/kiosks/+/health", qos=1)
         client.connect("127.0.0.1", port)
@@ -183,10 +185,8 @@ def bare_subscriber(port: int, count: int, *, backlog: bool) -> float:
     client.disconnect()
     client.loop_stop()
     # End the persistent session, or the broker would queue every later message for it.
-    cleanup = mqtt.Client(
-        mqtt.CallbackAPIVersion.VERSION2, client_id="bench-bare", clean_session=True
-    )
-    cleanup.username_pw_set(HUB, HUB_PW)
+    cleanup = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=BARE, clean_session=True)
+    cleanup.username_pw_set(BARE, HUB_PW)
     cleanup.connect("127.0.0.1", port)
     cleanup.disconnect()
     return (len(times) - 1) / (times[-1] - times[0])
@@ -259,7 +259,7 @@ def shared_backlog(port: int, directory: Path, count: int, kiosks: int, workers:
         for kid in kiosk_ids(kiosks):
             register_kiosk(conn, kid, "bench", "bench", actor="bench")
     settings = {
-        "url": f"mqtt://127.0.0.1:{port}", "username": HUB, "password": HUB_PW,
+        "url": f"mqtt://127.0.0.1:{port}", "username": SHARED, "password": HUB_PW,
         "db_url": f"sqlite:///{directory / f'shared-{workers}.db'}", "client_id": "bench-shared",
         "share_group": "bench", "keepalive": 30, "batch_size": DEFAULTS.batch_size,
         "max_delay_ms": DEFAULTS.max_delay_ms, "ca_file": "",
@@ -268,7 +268,7 @@ def shared_backlog(port: int, directory: Path, count: int, kiosks: int, workers:
     def start() -> tuple[IngestClient, IngestWorkers]:
         main = IngestClient(
             f"mqtt://127.0.0.1:{port}", BatchWriter(engine), Metrics(),
-            username=HUB, password=HUB_PW,
+            username=SHARED, password=HUB_PW,
             client_id="bench-shared", share_group="bench", batch_size=DEFAULTS.batch_size,
             max_delay_ms=DEFAULTS.max_delay_ms,
         )  # fmt: skip
@@ -325,10 +325,12 @@ def main() -> None:
     results: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         broker = ManagedBroker(Path(tmp) / "broker")
+        hubs = [*hub_identities(HUB), *hub_identities(SHARED, 16), BARE]
+        pub_hash = mosquitto_hash(PUB_PW)
+        fleet = dict.fromkeys(kiosk_ids(max(args.kiosks, 1000)), pub_hash)
         broker.configure(
-            {HUB: mosquitto_hash(HUB_PW), PUB: mosquitto_hash(PUB_PW)},
-            hub_user=HUB,
-            readwrite_users=(PUB,),
+            {**dict.fromkeys(hubs, mosquitto_hash(HUB_PW)), **fleet},
+            hub_users=hubs,
         )
         broker.start()
         try:

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, func, insert, select, update
 
-from hub.broker import mosquitto_hash
+from hub.broker import HUB_PREFIX, mosquitto_hash
 from hub.protocol.topics import valid_kiosk_id
 from hub.store import schema
 
@@ -130,6 +130,10 @@ def register_kiosk(
         raise AccountError(
             f"invalid kiosk id {kiosk_id!r}: lower-case letters, digits and dashes, 2-63 characters"
         )
+    if kiosk_id.startswith(HUB_PREFIX):
+        # The broker takes the user name as client id: a kiosk named like one of the
+        # hub's identities would open (and knock off) the hub's own session.
+        raise AccountError(f"invalid kiosk id {kiosk_id!r}: {HUB_PREFIX}… is reserved for the hub")
     token = new_token("gaia_k_")
     values = {
         "site": site,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,7 +15,9 @@ from sqlalchemy import Engine
 from hub import __version__
 from hub.commands import CommandSender
 from hub.config import HubConfig
+from hub.http_limits import BodyLimits, Refusals
 from hub.metrics import Metrics
+from hub.server import http_limits, quiet_loop_errors
 from hub.services import Services
 from hub.store import connect, migrate
 
@@ -44,6 +47,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from hub.signaling.service import start_signaling
 
+        quiet_loop_errors(asyncio.get_running_loop())
         app.state.signaling = start_signaling(services)
         runner = None
         if background:
@@ -57,6 +61,7 @@ def create_app(
             if runner is not None:
                 await runner.stop()
             await app.state.signaling.stop()
+            services.login_guard.close()
 
     app = FastAPI(
         title="Gaïa hub",
@@ -67,6 +72,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = services
+    app.add_middleware(BodyLimits, limits=http_limits(config), refusals=Refusals(services.metrics))
 
     from hub.api.kiosk import router as kiosk_router
     from hub.api.routes import router as api_router

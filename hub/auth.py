@@ -21,6 +21,7 @@ logged.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -35,6 +36,8 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 from hub.accounts import Role, audit, hash_password, hash_token, verify_password
 from hub.config import HttpConfig
 from hub.store import schema
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -130,18 +133,31 @@ def login_failures(conn: Connection, email: str, ip: str, now: float | None = No
     return [r.ts for r in rows]
 
 
+def normalise_email(email: str) -> str:
+    """The form of an e-mail address accounts and limits are keyed on."""
+    return email.strip().lower()[:200]
+
+
 def login(
-    engine: Engine, email: str, password: str, ip: str, *, session_hours: float
+    engine: Engine,
+    email: str,
+    password: str,
+    ip: str,
+    *,
+    session_hours: float,
+    in_flight: int = 0,
 ) -> tuple[str, Principal]:
     """Check a password and open a session; returns (cookie token, principal).
 
     Raises LoginThrottled after LOGIN_MAX_FAILURES failures within LOGIN_WINDOW_S
-    for this e-mail and address (the password is then not even checked), and
-    LoginFailed for a wrong e-mail or password or a disabled account. Every
-    outcome is audited. The slow password check runs outside any transaction.
+    for this e-mail and address, counting the `in_flight` other attempts still
+    being checked (the password is then not even checked), and LoginFailed for
+    a wrong e-mail or password or a disabled account. Every outcome is audited.
+    The slow password check runs outside any transaction. Call it through
+    hub.login_guard, which bounds how many run and how often.
     """
     now = time.time()
-    email = email.strip().lower()[:200]
+    email = normalise_email(email)
     actor = email or "-"
     u = schema.users.c
     with engine.connect() as conn:
@@ -149,10 +165,11 @@ def login(
         row = conn.execute(
             select(u.id, u.password_hash, u.role, u.disabled).where(u.email == email)
         ).first()
-    if len(failures) >= LOGIN_MAX_FAILURES:
+    if len(failures) + in_flight >= LOGIN_MAX_FAILURES:
         with engine.begin() as conn:
             audit(conn, actor, "login.throttled", email, f"ip={ip}")
-        raise LoginThrottled(max(int(min(failures) + LOGIN_WINDOW_S - now) + 1, 1))
+        oldest = min(failures) if failures else now
+        raise LoginThrottled(max(int(oldest + LOGIN_WINDOW_S - now) + 1, 1))
     valid = verify_password(row.password_hash if row else _dummy_hash(), password)
     role = _role(row.role) if row else None
     if row is None or not valid or row.disabled or role is None:
@@ -311,6 +328,37 @@ def require(role: Role) -> Callable[[Principal | None], Principal]:
     return dependency
 
 
+@cache
+def _networks(items: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(i, strict=False) for i in items)
+
+
+def _trusted(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def forwarded_client(peer: str, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
+    """The client address behind `peer`: the right-most X-Forwarded-For entry that is
+    not one of the `trusted` proxies, when the peer itself is one; else the peer."""
+    networks = _networks(trusted)
+    if not networks or not forwarded_for or not _trusted(peer, networks):
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",")[-16:] if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # garbage from the client side: judge by the proxy
+    return peer
+
+
 def client_ip(request: Request) -> str:
-    """The peer address used for rate limiting (the proxy's, unless it forwards it)."""
-    return request.client.host if request.client else "unknown"
+    """The client address rate limits apply to (see forwarded_client, [http] trusted_proxies)."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = tuple(request.app.state.services.config.http.trusted_proxies)
+    return forwarded_client(peer, request.headers.get("x-forwarded-for"), trusted)

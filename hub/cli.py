@@ -16,7 +16,6 @@ from pathlib import Path
 from hub.config import ConfigError, HubConfig, load_config
 
 DEFAULT_CONFIG = Path("hub.toml")
-WS_MAX_FRAME = 1024 * 1024
 
 
 def _config(path: str | None) -> HubConfig:
@@ -46,6 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.app import create_app
+    from hub.server import server_config
 
     config = _config(args.config)
     setup_logging(args.log_level)
@@ -53,19 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Start-up objects (templates, SQLAlchemy metadata) never die: keeping them out
     # of the collector's scans cuts p95 latency of large responses by ~15 %.
     gc.freeze()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=config.http.host,
-            port=config.http.port,
-            log_level=args.log_level.lower(),
-            access_log=False,
-            proxy_headers=False,
-            # Signaling frames over MAX_MESSAGE_BYTES get a 1008 with a reason from the
-            # hub; far larger ones are cut by uvicorn (1009) before they are buffered.
-            ws_max_size=WS_MAX_FRAME,
-        )
-    )
+    server = uvicorn.Server(server_config(app, config, log_level=args.log_level.lower()))
     server.run()
     return 0
 

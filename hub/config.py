@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class ConfigError(Exception):
@@ -26,6 +27,26 @@ class HttpConfig(_Section):
     # Set when served over HTTPS (directly or behind a proxy): cookies get `Secure`.
     secure_cookies: bool = False
     session_hours: Annotated[float, Field(gt=0)] = 12
+    # Limits against slow and greedy clients (hub.http_limits).
+    max_connections: Annotated[int, Field(ge=10, le=100_000)] = 2000
+    max_connections_per_ip: Annotated[int, Field(ge=1, le=100_000)] = 64
+    header_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10
+    body_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 30
+    keepalive_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 15
+    max_body_bytes: Annotated[int, Field(ge=1024, le=64 * 1024 * 1024)] = 256 * 1024
+    # Reverse proxies (addresses or networks, e.g. ["127.0.0.1", "10.0.0.0/24"]) whose
+    # X-Forwarded-For names the real client: rate limits then apply to that address.
+    trusted_proxies: list[str] = Field(default_factory=list, max_length=64)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {item!r}") from None
+        return value
 
 
 class DbConfig(_Section):
@@ -35,7 +56,10 @@ class DbConfig(_Section):
 class MqttConfig(_Section):
     # Absent or empty: the hub starts and supervises a private Mosquitto on loopback.
     url: str = ""
-    username: str = "gaia-hub"
+    # The hub's broker identity (also its client id: the broker binds the two). It
+    # starts with "gaia-", which no kiosk id may (hub.broker.HUB_PREFIX); extra ingest
+    # workers use "<username>-w1", "-w2"...; hub replicas each need their own.
+    username: Annotated[str, Field(pattern=r"^gaia-[a-z0-9-]{1,40}$")] = "gaia-hub"
     password: str = ""
     client_id: str = "gaia-hub"
     # Several replicas set the same group to split the stream (MQTT shared subscription).
@@ -76,6 +100,8 @@ class RetentionConfig(_Section):
     # every request (handled or not) after `requests_days`.
     handled_requests_days: Annotated[float, Field(gt=0)] = 7
     requests_days: Annotated[float, Field(gt=0)] = 60
+    # Call records (no personal data) feed the usage report: kept like usage events.
+    calls_days: Annotated[float, Field(gt=0)] = 800
 
 
 class KioskApiConfig(_Section):
@@ -91,6 +117,10 @@ class KioskApiConfig(_Section):
     kiosk_unknown_codes: Annotated[int, Field(ge=1, le=10_000)] = 20
     kiosk_window_minutes: Annotated[float, Field(gt=0)] = 10
     kiosk_lock_minutes: Annotated[float, Field(gt=0)] = 15
+    # Per kiosk (hub.kiosk_limits): API calls, and contact requests among them, per
+    # minute; past them the answer is 429 and the kiosk tries again later.
+    api_per_minute: Annotated[int, Field(ge=1, le=100_000)] = 60
+    requests_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
 
 
 class CommandsConfig(_Section):
@@ -106,6 +136,8 @@ class CallsConfig(_Section):
     max_waiting_per_topic: Annotated[int, Field(ge=1, le=1000)] = 20
     # Quality samples kept per call for the record's summary (one every 5 s per side).
     max_quality_samples: Annotated[int, Field(ge=1, le=100_000)] = 2000
+    # Call requests per kiosk per minute (hub.kiosk_limits); more get "rate-limited".
+    requests_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
 
 
 class IceConfig(_Section):

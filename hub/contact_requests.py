@@ -5,6 +5,11 @@ their personal code, first name and phone) or, on a first visit, by the first
 name and commune they typed. Its id is the kiosk's own, so a replay from the
 kiosk's outbox is stored once. These rows hold personal data: they are shown
 only to staff on /requests and purged on the retention schedule.
+
+Who sees what (`visible_topics`): ops and admin see every request; an adviser
+only those of their own partner, on the topics they handle (a request belongs
+to the partners serving its topic); an adviser without a profile sees none.
+Every display of a phone number to a staff member goes to the audit log.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, or_, select, update
 
-from hub.accounts import audit
+from hub.accounts import Role, audit
+from hub.auth import Principal
 from hub.config import RetentionConfig
 from hub.protocol.kiosk_api import ContactKind, ContactRequest
 from hub.seekers import resolve_ref
+from hub.signaling.advisers import adviser_profile
 from hub.store import schema, upsert_ignore
 
 
@@ -68,8 +75,25 @@ def store_request(
     return Stored(request.id, created)
 
 
-def open_requests(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:
-    """Requests not handled yet, oldest first, with the kiosk's site and the topic's label."""
+def visible_topics(conn: Connection, principal: Principal) -> frozenset[str] | None:
+    """The topics whose requests `principal` may see and act on; None for all of them."""
+    if principal.allows(Role.OPS):
+        return None
+    profile = adviser_profile(conn, principal.user_id) if principal.user_id is not None else None
+    if profile is None:
+        return frozenset()
+    p = schema.partners.c
+    served = set(conn.execute(select(p.topic_id).where(p.id == profile.partner_id)).scalars())
+    return frozenset(t for t in profile.topics if t in served)
+
+
+def open_requests(
+    conn: Connection, topics: frozenset[str] | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Requests not handled yet, oldest first, with the kiosk's site and the topic's label;
+    only those on `topics` unless it is None (see visible_topics)."""
+    if topics is not None and not topics:
+        return []
     c, k, t = schema.contact_requests.c, schema.kiosks.c, schema.topics.c
     rows = conn.execute(
         select(
@@ -92,20 +116,36 @@ def open_requests(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:
                 schema.topics, t.id == c.topic
             )
         )
-        .where(c.handled_at.is_(None))
+        .where(c.handled_at.is_(None), *([c.topic.in_(topics)] if topics is not None else []))
         .order_by(c.created_at, c.id)
         .limit(limit)
     )
     return [dict(r._mapping) for r in rows]
 
 
-def mark_handled(conn: Connection, request_id: str, actor: str, now: float | None = None) -> bool:
-    """Mark an open request handled by `actor`; False when unknown or handled already."""
+def audit_phones_shown(conn: Connection, actor: str, rows: list[dict[str, Any]]) -> int:
+    """Record that `actor` was shown the phone numbers of these requests; returns how many."""
+    shown = [r["id"] for r in rows if r.get("phone")]
+    for request_id in shown:
+        audit(conn, actor, "request.phone-shown", str(request_id)[:120])
+    return len(shown)
+
+
+def mark_handled(
+    conn: Connection,
+    request_id: str,
+    actor: str,
+    now: float | None = None,
+    topics: frozenset[str] | None = None,
+) -> bool:
+    """Mark an open request handled by `actor`; False when unknown, handled already or
+    not on `topics` (when given: see visible_topics)."""
     now = time.time() if now is None else now
     c = schema.contact_requests.c
+    scope = [c.topic.in_(topics)] if topics is not None else []
     result = conn.execute(
         update(schema.contact_requests)
-        .where(c.id == request_id, c.handled_at.is_(None))
+        .where(c.id == request_id, c.handled_at.is_(None), *scope)
         .values(handled_at=now, handled_by=actor)
     )
     if result.rowcount == 0:

@@ -372,17 +372,9 @@ async def _serve(
     config: HubConfig, fleet_path: Path, directory: Path, *, open_ui: bool = False
 ) -> int:
     from hub.app import create_app
+    from hub.server import server_config
 
-    server = DemoServer(
-        uvicorn.Config(
-            create_app(config),
-            host=config.http.host,
-            port=config.http.port,
-            log_level="warning",
-            access_log=False,
-            ws_max_size=1024 * 1024,  # as `gaia-hub serve` (hub.cli.WS_MAX_FRAME)
-        )
-    )
+    server = DemoServer(server_config(create_app(config), config, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():

@@ -35,6 +35,12 @@ class Metrics:
             buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
             registry=self.registry,
         )
+        self.http_refused = Counter(
+            "gaia_http_refused_total",
+            "Requests and connections refused by a limit, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         self.kiosks_online = Gauge(
             "gaia_kiosks_online", "Kiosks whose last status is online", registry=self.registry
         )

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, bindparam, delete, select
 
 from hub.accounts import credentials_version, kiosk_mqtt_users
 from hub.alerts import AlertEvaluator
-from hub.broker import ManagedBroker, mosquitto_hash
+from hub.broker import ManagedBroker, hub_identities, mosquitto_hash
 from hub.config import RetentionConfig
 from hub.contact_requests import purge_requests
 from hub.ingest import BatchWriter, IngestClient
@@ -143,8 +143,10 @@ class Runtime:
         with self.services.engine.connect() as conn:
             users = kiosk_mqtt_users(conn)
             self._credentials = credentials_version(conn)
-        users[self.config.mqtt.username] = mosquitto_hash(hub_password)
-        self.broker.configure(users, hub_user=self.config.mqtt.username)
+        hubs = hub_identities(self.config.mqtt.username, self.config.ingest.workers)
+        hub_hash = mosquitto_hash(hub_password)
+        users.update(dict.fromkeys(hubs, hub_hash))
+        self.broker.configure(users, hub_users=hubs)
 
     async def _supervise_broker(self, hub_password: str) -> None:
         """Restart a dead broker; reload users when kiosks are added or revoked."""

@@ -3,12 +3,17 @@
 - A PIN is stored as an argon2 hash (the hasher of staff passwords).
 - `pin_attempts` wrong PINs in a row lock the code for `lock_minutes`; even the
   right PIN is refused until then. A good PIN resets the count.
-- Unknown codes count against the kiosk that sent them: after
+- Failed identifies (unknown codes and wrong PINs alike, so the lock itself
+  tells nothing) count against the kiosk that sent them: after
   `kiosk_unknown_codes` of them within `kiosk_window_minutes`, every identify
   from that kiosk is answered `locked` for `kiosk_lock_minutes`, so nobody can
   enumerate codes from a kiosk. The audit log is that limiter's memory (shared
   by hub replicas), as for staff log-ins.
-- An unknown code costs the same argon2 check as a known one.
+- No oracle for valid codes: an unknown code gets the same answers as a known
+  one with a wrong PIN, at the same cost. It costs the same argon2 check,
+  counts its own wrong attempts (in the audit log, by `code_tag`), answers
+  "attempts left" from that count and locks for `lock_minutes` after
+  `pin_attempts`, exactly like a real code.
 
 Nothing here logs or audits a first name, a phone, a PIN or a whole code: the
 audit log names a code by a short hash (`code_tag`).
@@ -37,8 +42,10 @@ from hub.protocol.kiosk_api import (
 )
 from hub.store import schema
 
-UNKNOWN_ACTION = "identify.unknown"
+UNKNOWN_ACTION = "identify.unknown"  # a failed identify, against its kiosk
 KIOSK_LOCK_ACTION = "identify.kiosk-locked"
+UNKNOWN_CODE_ACTION = "identify.unknown-code"
+UNKNOWN_CODE_LOCK_ACTION = "identify.unknown-code-locked"
 
 
 class SeekerError(AccountError):
@@ -160,7 +167,7 @@ def _kiosk_lock_left(conn: Connection, kiosk_id: str, cfg: KioskApiConfig, now: 
 
 
 def _count_unknown(conn: Connection, kiosk_id: str, cfg: KioskApiConfig, now: float) -> int:
-    """Unknown codes from this kiosk within the window, since its last lock."""
+    """Failed identifies from this kiosk within the window, since its last lock."""
     a = schema.audit.c
     last_lock = (
         select(func.max(a.ts))
@@ -183,6 +190,23 @@ def _locked(retry_after_s: float) -> IdentifyResult:
     return IdentifyResult(result=IdentifyOutcome.LOCKED, retry_after_s=max(int(retry_after_s), 1))
 
 
+def _unknown_code(conn: Connection, tag: str, cfg: KioskApiConfig, now: float) -> tuple[int, float]:
+    """An unknown code's (wrong attempts since its last lock, seconds left of that lock)."""
+    a = schema.audit.c
+    locked_at = conn.execute(
+        select(func.max(a.ts)).where(a.action == UNKNOWN_CODE_LOCK_ACTION, a.target == tag)
+    ).scalar()
+    left = (locked_at + cfg.lock_minutes * 60 - now) if locked_at is not None else 0.0
+    failed = conn.execute(
+        select(func.count()).where(
+            a.action == UNKNOWN_CODE_ACTION,
+            a.target == tag,
+            a.ts > (locked_at if locked_at is not None else 0.0),
+        )
+    ).scalar_one()
+    return int(failed), max(left, 0.0)
+
+
 def identify(
     engine: Engine,
     kiosk_id: str,
@@ -197,24 +221,24 @@ def identify(
     """
     now = time.time() if now is None else now
     s = schema.seekers.c
+    tag = code_tag(code)
     with engine.connect() as conn:
         kiosk_lock = _kiosk_lock_left(conn, kiosk_id, cfg, now)
         row = conn.execute(select(s.pin_hash, s.locked_until).where(s.code == code)).first()
+        unknown = _unknown_code(conn, tag, cfg, now) if row is None else (0, 0.0)
     if kiosk_lock:
         return _locked(kiosk_lock)
+    code_lock = (row.locked_until or 0) - now if row is not None else unknown[1]
+    if code_lock > 0:
+        return _locked(code_lock + 1)
     if row is None:
         verify_password(_dummy_hash(), pin)
-        with engine.begin() as conn:
-            audit(conn, f"kiosk:{kiosk_id}", UNKNOWN_ACTION, kiosk_id, ts=now)
-            if _count_unknown(conn, kiosk_id, cfg, now) >= cfg.kiosk_unknown_codes:
-                audit(conn, f"kiosk:{kiosk_id}", KIOSK_LOCK_ACTION, kiosk_id, ts=now)
-                return _locked(cfg.kiosk_lock_minutes * 60)
-        return IdentifyResult(result=IdentifyOutcome.WRONG, attempts_left=None)
-    if row.locked_until is not None and row.locked_until > now:
-        return _locked(row.locked_until - now + 1)
+        return _wrong_unknown(engine, kiosk_id, tag, cfg, now)
     if verify_password(row.pin_hash, pin):
         return _good_pin(engine, kiosk_id, code, cfg, now)
     with engine.begin() as conn:
+        if (kiosk_locked := _kiosk_failure(conn, kiosk_id, cfg, now)) is not None:
+            return kiosk_locked
         conn.execute(
             update(schema.seekers).where(s.code == code).values(failed_pins=s.failed_pins + 1)
         )
@@ -227,14 +251,37 @@ def identify(
         conn.execute(
             update(schema.seekers).where(s.code == code).values(failed_pins=0, locked_until=until)
         )
-        audit(
-            conn,
-            f"kiosk:{kiosk_id}",
-            "seeker.locked",
-            code_tag(code),
-            f"kiosk={kiosk_id}",
-            ts=now,
-        )
+        audit(conn, f"kiosk:{kiosk_id}", "seeker.locked", tag, f"kiosk={kiosk_id}", ts=now)
+    return _locked(cfg.lock_minutes * 60)
+
+
+def _kiosk_failure(
+    conn: Connection, kiosk_id: str, cfg: KioskApiConfig, now: float
+) -> IdentifyResult | None:
+    """Count a failed identify against the kiosk; its `locked` answer once past the limit."""
+    actor = f"kiosk:{kiosk_id}"
+    audit(conn, actor, UNKNOWN_ACTION, kiosk_id, ts=now)
+    if _count_unknown(conn, kiosk_id, cfg, now) < cfg.kiosk_unknown_codes:
+        return None
+    audit(conn, actor, KIOSK_LOCK_ACTION, kiosk_id, ts=now)
+    return _locked(cfg.kiosk_lock_minutes * 60)
+
+
+def _wrong_unknown(
+    engine: Engine, kiosk_id: str, tag: str, cfg: KioskApiConfig, now: float
+) -> IdentifyResult:
+    """An unknown code answered as a known one with a wrong PIN (see the module docstring)."""
+    actor = f"kiosk:{kiosk_id}"
+    with engine.begin() as conn:
+        if (kiosk_locked := _kiosk_failure(conn, kiosk_id, cfg, now)) is not None:
+            return kiosk_locked
+        audit(conn, actor, UNKNOWN_CODE_ACTION, tag, ts=now)
+        failed, _ = _unknown_code(conn, tag, cfg, now)
+        if failed < cfg.pin_attempts:
+            return IdentifyResult(
+                result=IdentifyOutcome.WRONG, attempts_left=cfg.pin_attempts - failed
+            )
+        audit(conn, actor, UNKNOWN_CODE_LOCK_ACTION, tag, ts=now)
     return _locked(cfg.lock_minutes * 60)
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 
 from hub.commands import CommandSender
 from hub.config import HubConfig
+from hub.kiosk_limits import Budget, KioskLimits
+from hub.login_guard import LoginGuard
 from hub.metrics import Metrics
 
 
@@ -25,3 +27,16 @@ class Services:
     state_dir: Path = field(default_factory=lambda: Path("var/hub"))
     clock: Callable[[], float] = time.time
     """The time (epoch seconds) the kiosk API goes by; tests replace it."""
+    login_guard: LoginGuard = field(default_factory=LoginGuard)
+    """Limits in front of the staff log-in's password hash (hub.login_guard)."""
+    kiosk_limits: KioskLimits | None = None
+    """Per-kiosk volume limits (hub.kiosk_limits); built from the config when None."""
+
+    def __post_init__(self) -> None:
+        if self.kiosk_limits is None:
+            self.kiosk_limits = KioskLimits.from_config(self.config)
+
+    def spend(self, kiosk_id: str, budget: Budget) -> int:
+        """Spend from a kiosk's budget: 0 when allowed, else the seconds to wait."""
+        assert self.kiosk_limits is not None
+        return self.kiosk_limits.spend(kiosk_id, budget)

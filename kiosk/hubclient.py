@@ -5,7 +5,7 @@
 the port's two errors, so the controller needs no knowledge of HTTP:
 
 - no connection, a timeout, a TLS failure, a 5xx or an invalid answer → `HubUnreachable`;
-- a 4xx → `HubRejected(status, detail)`.
+- a 4xx → `HubRejected(status, detail)`; a 429 → `HubThrottled(retry_after_s)`.
 
 Bodies may hold personal data (a PIN going out, a first name coming back): they
 are never logged, and neither are the hub's validation details, which echo the
@@ -29,7 +29,7 @@ from hub.protocol.kiosk_api import (
     IdentifyRequest,
     IdentifyResult,
 )
-from kiosk.controller.ports import HubRejected, HubUnreachable
+from kiosk.controller.ports import HubRejected, HubThrottled, HubUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,10 @@ class HubClient:
         if not (200 <= status < 300 or 400 <= status < 500):  # 5xx, or a redirect
             log.warning("hub answered %d on %s %s", status, method, path)
             raise HubUnreachable(f"HTTP {status}")
+        if status == 429:
+            retry = _retry_after(response)
+            log.warning("hub asked this kiosk to slow down on %s %s: %d s", method, path, retry)
+            raise HubThrottled(retry, _detail(response))
         if 400 <= status < 500:
             detail = _detail(response)
             log.warning("hub refused %s %s: %d %s", method, path, status, detail)
@@ -119,6 +123,18 @@ class HubClient:
                 "invalid answer from hub on %s %s: %d error(s)", method, path, exc.error_count()
             )
             raise HubUnreachable("invalid answer") from None
+
+
+MAX_RETRY_AFTER_S = 3600
+
+
+def _retry_after(response: httpx.Response) -> int:
+    """The Retry-After seconds of a 429 (1 to MAX_RETRY_AFTER_S; 60 when absent or odd)."""
+    try:
+        value = int(response.headers.get("retry-after", "60"))
+    except ValueError:
+        value = 60
+    return min(max(value, 1), MAX_RETRY_AFTER_S)
 
 
 def _detail(response: httpx.Response) -> str:

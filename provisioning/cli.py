@@ -1,9 +1,11 @@
 """`gaia-provision`: files for enrolling kiosks and for a production broker.
 
 - `broker-files --config hub.toml --out DIR`: Mosquitto `passwd` and `acl`
-  for every registered kiosk (user = kiosk id, password = its token), for a
-  broker the hub does not manage itself. The hub's own user needs its
-  password, read from standard input.
+  for every registered kiosk (user = kiosk id, password = its token), and
+  `gaia.conf` (identity rules and limits, to include from the broker's
+  mosquitto.conf), for a broker the hub does not manage itself. The hub's
+  identities (one per ingest process) need its password, read from standard
+  input.
 - `kiosk-config ID --hub-url URL --mqtt-url URL --out kiosk.toml`: the
   kiosk's configuration, its token read from standard input (as printed by
   `gaia-hub kiosk add`), written 0600.
@@ -23,7 +25,7 @@ from hub.protocol.topics import valid_kiosk_id
 def cmd_broker_files(args: argparse.Namespace) -> int:
     """Write passwd and acl for an external Mosquitto."""
     from hub.accounts import kiosk_mqtt_users
-    from hub.broker import mosquitto_hash, write_broker_files
+    from hub.broker import broker_settings, hub_identities, mosquitto_hash, write_broker_files
     from hub.config import load_config
     from hub.store import connect, migrate
 
@@ -39,9 +41,19 @@ def cmd_broker_files(args: argparse.Namespace) -> int:
     migrate(engine)
     with engine.connect() as conn:
         users = kiosk_mqtt_users(conn)
-    users[config.mqtt.username] = mosquitto_hash(hub_password)
-    passwd, acl = write_broker_files(Path(args.out), users, hub_user=config.mqtt.username)
-    print(f"wrote {passwd} ({len(users) - 1} kiosks) and {acl}", file=sys.stderr)
+    kiosks = len(users)
+    hubs = hub_identities(config.mqtt.username, config.ingest.workers)
+    users.update(dict.fromkeys(hubs, mosquitto_hash(hub_password)))
+    out = Path(args.out).resolve()
+    passwd, acl = write_broker_files(out, users, hub_users=hubs)
+    conf = out / "gaia.conf"
+    conf.write_text(
+        "# Gaïa's identity rules and limits; include from mosquitto.conf, beside your\n"
+        "# listeners (TLS on 8883 outside loopback). Written by gaia-provision.\n"
+        "per_listener_settings false\n" + "\n".join(broker_settings(passwd, acl)) + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {passwd} ({kiosks} kiosks), {acl} and {conf}", file=sys.stderr)
     return 0
 
 

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from hub.broker import ManagedBroker, mosquitto_hash
+from hub.broker import ManagedBroker, hub_identities, mosquitto_hash
 
 HUB_USER = "gaia-hub"
 HUB_PASSWORD = "hub-test-password"
-TESTER = "tester"
 TESTER_PASSWORD = "tester-password"
+# The broker takes the user name as client id, so each open tester client needs
+# its own user: a pool, used in turn.
+TESTERS = tuple(f"tester-{i}" for i in range(16))
+_next_tester = itertools.count()
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10, interval: float = 0.05) -> Any:
@@ -38,10 +41,11 @@ class TestBroker:
 
     def __init__(self, directory: Path) -> None:
         self.broker = ManagedBroker(directory, persistence=True)
-        self.users: dict[str, str] = {
-            HUB_USER: mosquitto_hash(HUB_PASSWORD),
-            TESTER: mosquitto_hash(TESTER_PASSWORD),
-        }
+        # The hub and up to three extra ingest workers, each its own identity.
+        self.hubs = hub_identities(HUB_USER, 4)
+        self.users: dict[str, str] = dict.fromkeys(self.hubs, mosquitto_hash(HUB_PASSWORD))
+        tester_hash = mosquitto_hash(TESTER_PASSWORD)
+        self.users.update(dict.fromkeys(TESTERS, tester_hash))
 
     @property
     def port(self) -> int:
@@ -52,7 +56,7 @@ class TestBroker:
         return self.broker.url
 
     def _configure(self) -> None:
-        self.broker.configure(self.users, hub_user=HUB_USER, readwrite_users=(TESTER,))
+        self.broker.configure(self.users, hub_users=self.hubs, readwrite_users=TESTERS)
 
     def start(self) -> None:
         self._configure()
@@ -72,12 +76,16 @@ class TestBroker:
         self.broker.stop()
 
 
-def tester_client(port: int, *, client_id: str | None = None) -> mqtt.Client:
+def next_tester() -> str:
+    """A tester user name (also its client id) not handed out recently."""
+    return TESTERS[next(_next_tester) % len(TESTERS)]
+
+
+def tester_client(port: int) -> mqtt.Client:
     """A connected paho client with read/write on every Gaïa topic (loop started)."""
-    client = mqtt.Client(
-        mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"tester-{uuid.uuid4().hex[:8]}"
-    )
-    client.username_pw_set(TESTER, TESTER_PASSWORD)
+    user = next_tester()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=user)
+    client.username_pw_set(user, TESTER_PASSWORD)
     client.connect("127.0.0.1", port, keepalive=30)
     client.loop_start()
     wait_for(client.is_connected, 5)

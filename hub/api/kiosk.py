@@ -6,8 +6,10 @@ another kiosk. There is no CSRF check: no cookie is ever accepted here.
 
 Every refusal is JSON `{"detail": "..."}`: 401 (with `WWW-Authenticate:
 Bearer`) for a missing, unknown or revoked token, before the body is read;
-413 for a body over MAX_BODY_BYTES, refused without reading it all; 422 for an
-invalid body (the message names the field, never the value sent).
+429 (with `Retry-After`) past the kiosk's budget of calls or of contact
+requests per minute (hub.kiosk_limits); 413 for a body over MAX_BODY_BYTES,
+refused without reading it all; 422 for an invalid body (the message names
+the field, never the value sent).
 
 Endpoints are plain `def`: FastAPI runs them in its thread pool, so argon2's
 deliberate slowness never blocks the event loop. Nothing personal is logged.
@@ -29,6 +31,7 @@ from sqlalchemy import Engine
 from hub.accounts import kiosk_for_token
 from hub.catalog import build_catalog
 from hub.contact_requests import RequestRefused, store_request
+from hub.kiosk_limits import Budget
 from hub.protocol.kiosk_api import (
     KIOSK_API_PREFIX,
     MAX_BODY_BYTES,
@@ -123,8 +126,8 @@ class KioskRoute(APIRoute):
                 response = kiosk
             else:
                 request.state.kiosk_id = kiosk
-                refused = None
-                if request.method not in SAFE_METHODS:
+                refused = _over_budget(request, kiosk)
+                if refused is None and request.method not in SAFE_METHODS:
                     refused = await read_limited_body(request)
                 if refused is not None:
                     response = refused
@@ -140,6 +143,20 @@ class KioskRoute(APIRoute):
         return route_handler
 
 
+def _over_budget(request: Request, kiosk_id: str) -> JSONResponse | None:
+    """The 429 answer when this call is past the kiosk's budget, else None."""
+    services = _services(request)
+    wait = services.spend(kiosk_id, Budget.API)
+    if not wait and request.method == "POST" and request.url.path.endswith("/requests"):
+        wait = services.spend(kiosk_id, Budget.REQUESTS)
+    if not wait:
+        return None
+    services.metrics.http_refused.labels(reason="kiosk-rate").inc()
+    return _error(
+        429, f"too many requests from this kiosk: retry in {wait} s", {"Retry-After": str(wait)}
+    )
+
+
 def _kiosk_id(request: Request) -> str:
     kiosk_id: str = request.state.kiosk_id
     return kiosk_id
@@ -150,6 +167,7 @@ KioskId = Annotated[str, Depends(_kiosk_id)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing, unknown or revoked kiosk token"},
+    429: {"description": "past this kiosk's budget per minute; see Retry-After"},
     413: {"description": f"body over {MAX_BODY_BYTES} bytes"},
     422: {"description": "invalid body"},
 }

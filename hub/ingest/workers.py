@@ -50,6 +50,7 @@ def _worker_main(
     logging.basicConfig(
         level=level, format=f"%(asctime)s %(levelname)s ingest-{index}: %(message)s"
     )
+    from hub.broker import hub_identities
     from hub.ingest.consumer import IngestClient
     from hub.ingest.writer import BatchWriter
     from hub.store import connect
@@ -60,7 +61,8 @@ def _worker_main(
         settings["url"],
         BatchWriter(engine),
         metrics,
-        username=settings["username"],
+        # Its own broker identity: the broker takes the user name as client id.
+        username=hub_identities(settings["username"], index + 1)[index],
         password=settings["password"],
         client_id=f"{settings['client_id']}-w{index}",
         share_group=settings["share_group"],

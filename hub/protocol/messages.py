@@ -190,7 +190,8 @@ class Ack(Message):
     detail: Annotated[str, Field(max_length=200)] | None = None
 
 
-MAX_RECEIPT_IDS = 500
+MAX_RECEIPT_IDS = 200
+"""200 ids of the longest kind (64 characters) keep a receipt under MAX_PAYLOAD_BYTES."""
 
 
 class Receipt(Message):

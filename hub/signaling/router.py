@@ -209,6 +209,19 @@ class CallRouter:
             old.endpoint.close(CLOSE_REPLACED, "replaced by a newer connection of this kiosk")
         self._kiosks[kiosk_id] = _Kiosk(kiosk_id, site, endpoint)
 
+    def kiosk_ids(self) -> list[str]:
+        """The kiosks with an open socket."""
+        return list(self._kiosks)
+
+    def cut_off_kiosk(self, kiosk_id: str, code: int, reason: str) -> bool:
+        """Close a kiosk's socket (its credentials were revoked); its call ends."""
+        kiosk = self._kiosks.pop(kiosk_id, None)
+        if kiosk is None:
+            return False
+        self._kiosk_gone(kiosk)
+        kiosk.endpoint.close(code, reason)
+        return True
+
     def disconnect_kiosk(self, kiosk_id: str, endpoint: Endpoint) -> None:
         """A kiosk's socket closed: its call ends (kiosk-left). Stale sockets are ignored."""
         kiosk = self._kiosks.get(kiosk_id)

@@ -6,17 +6,29 @@ Built by the app's lifespan (`start_signaling`) on the running loop and kept on
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
+from sqlalchemy import Engine, select
+
+from hub.accounts import credentials_version
 from hub.config import HubConfig
+from hub.protocol.signaling import CLOSE_UNAUTHENTICATED
 from hub.services import Services
 from hub.signaling.ice import ice_servers, turn_enabled
 from hub.signaling.records import CallRecorder
 from hub.signaling.router import CallRouter, RouterSettings
+from hub.store import schema
 
 log = logging.getLogger(__name__)
+
+
+REVOCATION_CHECK_S = 2.0
+"""How often open kiosk sockets are checked against revocations (`gaia-hub kiosk revoke`
+runs in another process: the database is how it tells this one)."""
 
 
 @dataclass
@@ -25,9 +37,58 @@ class Signaling:
 
     router: CallRouter
     recorder: CallRecorder
+    engine: Engine
+    kiosk_tokens: dict[str, str] = field(default_factory=dict)
+    """Open kiosk sockets: kiosk id -> the hash of the token it connected with."""
+    _watcher: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start watching for revoked kiosks."""
+        self._watcher = asyncio.create_task(self._watch(), name="kiosk-revocations")
+
+    async def _watch(self) -> None:
+        seen = ""
+        while True:
+            try:
+                version = await asyncio.to_thread(self._credentials_version)
+                if version != seen:
+                    seen = version
+                    await self.cut_off_revoked()
+            except Exception:
+                log.exception("revocation check failed")
+            await asyncio.sleep(REVOCATION_CHECK_S)
+
+    def _credentials_version(self) -> str:
+        with self.engine.connect() as conn:
+            return credentials_version(conn)
+
+    async def cut_off_revoked(self) -> list[str]:
+        """Close the sockets of kiosks whose token is no longer theirs; returns their ids."""
+        open_ = {k: self.kiosk_tokens[k] for k in self.router.kiosk_ids() if k in self.kiosk_tokens}
+        if not open_:
+            return []
+        valid = await asyncio.to_thread(self._valid_tokens, list(open_))
+        cut = [k for k, token_hash in open_.items() if valid.get(k) != token_hash]
+        for kiosk_id in cut:
+            self.router.cut_off_kiosk(kiosk_id, CLOSE_UNAUTHENTICATED, "kiosk revoked")
+            self.kiosk_tokens.pop(kiosk_id, None)
+            log.warning("kiosk %s: revoked, its signaling socket is closed", kiosk_id)
+        return cut
+
+    def _valid_tokens(self, kiosk_ids: list[str]) -> dict[str, str]:
+        k = schema.kiosks.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(k.id, k.token_hash).where(k.id.in_(kiosk_ids), k.registered.is_(True))
+            )
+            return {r.id: r.token_hash for r in rows}
 
     async def stop(self) -> None:
         """End the calls in progress, then write every pending record."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
         self.router.shutdown()
         await self.recorder.stop()
 
@@ -55,4 +116,6 @@ def start_signaling(services: Services) -> Signaling:
         on_record=recorder.save,
         clock=services.clock,
     )
-    return Signaling(router=router, recorder=recorder)
+    signaling = Signaling(router=router, recorder=recorder, engine=services.engine)
+    signaling.start()
+    return signaling

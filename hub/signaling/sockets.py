@@ -30,8 +30,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import TypeAdapter
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from hub.accounts import kiosk_for_token
+from hub.accounts import hash_token, kiosk_for_token
 from hub.auth import cookie_name, session_principal
+from hub.kiosk_limits import Budget
 from hub.protocol.signaling import (
     ADVISER_TO_HUB,
     ADVISER_WS_PATH,
@@ -41,6 +42,7 @@ from hub.protocol.signaling import (
     KIOSK_TO_HUB,
     KIOSK_WS_PATH,
     CallRequest,
+    ErrorMessage,
     SignalingError,
     _Msg,
     dump,
@@ -195,15 +197,28 @@ async def kiosk_socket(websocket: WebSocket) -> None:
         return
     kiosk_id, site = found
     await websocket.accept()
-    router_ = _signaling(websocket).router
+    signaling = _signaling(websocket)
+    router_ = signaling.router
     conn = Connection(websocket, f"kiosk {kiosk_id}")
     conn.start()
     router_.connect_kiosk(kiosk_id, site, conn)
+    signaling.kiosk_tokens[kiosk_id] = hash_token(token)  # checked against revocations
     log.info("kiosk %s: signaling connected", kiosk_id)
 
     async def handle(message: Any) -> None:
         label = None
         if isinstance(message, CallRequest):
+            wait = services.spend(kiosk_id, Budget.CALLS)
+            if wait:  # refused before the router: no ring, no call record
+                services.metrics.http_refused.labels(reason="kiosk-calls").inc()
+                conn.send(
+                    ErrorMessage(
+                        code="rate-limited",
+                        detail=f"too many calls from this kiosk: retry in {wait} s",
+                        call_id=message.call_id,
+                    )
+                )
+                return
             label = await run_in_threadpool(_topic_label, services, message.topic)
         router_.kiosk_message(kiosk_id, message, topic_label=label)
 

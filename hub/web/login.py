@@ -12,11 +12,14 @@ from hub.auth import (
     LoginFailed,
     LoginThrottled,
     MaybePrincipal,
+    Principal,
     client_ip,
     cookie_name,
     end_session,
     login,
+    normalise_email,
 )
+from hub.login_guard import Refused
 from hub.web.deps import page_router, services_of
 from hub.web.render import render
 from hub.web.security import safe_next
@@ -49,7 +52,7 @@ def login_page(request: Request, principal: MaybePrincipal, next: str = "/ops") 
 
 
 @router.post("/login")
-def login_submit(
+async def login_submit(
     request: Request,
     principal: MaybePrincipal,
     email: Annotated[str, Form(max_length=200)] = "",
@@ -76,13 +79,32 @@ def login_submit(
             headers=headers,
         )
 
-    try:
-        token, who = login(
+    ip = client_ip(request)
+    key = normalise_email(email)
+    guard = services.login_guard
+
+    def check() -> tuple[str, Principal]:
+        return login(
             services.engine,
-            email,
+            key,
             password,
-            client_ip(request),
+            ip,
             session_hours=services.config.http.session_hours,
+            in_flight=guard.pending(key, ip) - 1,
+        )
+
+    try:
+        token, who = await guard.run(key, ip, check)
+    except Refused as exc:
+        services.metrics.http_refused.labels(reason=f"login-{exc.reason}").inc()
+        seconds = exc.retry_after_s
+        wait = f"{seconds} secondes" if seconds < 90 else f"{round(seconds / 60)} minutes"
+        return again(
+            429 if exc.reason != "busy" else 503,
+            "Trop de tentatives de connexion en ce moment. Par sécurité, patientez "
+            f"{wait} avant de réessayer.",
+            "warn",
+            {"Retry-After": str(seconds)},
         )
     except LoginThrottled as exc:
         minutes = max(1, round(exc.retry_after_s / 60))

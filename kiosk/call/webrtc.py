@@ -387,7 +387,12 @@ class WebRtcCall:
         elif isinstance(message, ErrorMessage):
             log.warning("hub refused a message of the call: %s", message.code)
             if self.state == "ringing":
-                self._spawn(self._end(CallEndReason.FAILED))
+                # Past the kiosk's call budget: to the person, nobody is free right now
+                # (they are offered a call-back), not a failure.
+                limited = message.code == "rate-limited"
+                self._spawn(
+                    self._end(CallEndReason.UNAVAILABLE if limited else CallEndReason.FAILED)
+                )
 
     def on_link_lost(self) -> None:
         """The socket to the hub dropped: the hub has ended the call too."""

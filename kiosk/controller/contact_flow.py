@@ -15,9 +15,10 @@ from hub.protocol.kiosk_api import (
     IdentifyMethod,
     IdentifyOutcome,
     IdentifyRequest,
+    IdentifyResult,
 )
 from kiosk.controller.core import ControllerCore
-from kiosk.controller.ports import HubRejected
+from kiosk.controller.ports import HubRejected, HubThrottled
 from kiosk.controller.session import Session
 from kiosk.controller.view import Notice, NoticeKind, Screen
 
@@ -32,6 +33,8 @@ class ContactFlow(ControllerCore):
             result = await self._hub.identify(
                 IdentifyRequest(method=IdentifyMethod(method), code=code, pin=pin)
             )
+        except HubThrottled as exc:  # the hub is there but wants this kiosk to wait
+            result = IdentifyResult(result=IdentifyOutcome.LOCKED, retry_after_s=exc.retry_after_s)
         except Exception as exc:  # whatever the hub client raises, the person goes offline
             s = self._current(session_id)
             if s is None:
@@ -123,6 +126,8 @@ class ContactFlow(ControllerCore):
         if try_hub:
             try:
                 await self._hub.send_request(request)
+            except HubThrottled:
+                kept = True  # the hub will take it later: the flusher sends it
             except HubRejected as exc:
                 log.warning("the hub refused a contact request (%s)", exc.status)
                 rejected = True

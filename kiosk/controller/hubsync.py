@@ -7,7 +7,7 @@ import logging
 
 from hub.protocol import EventType
 from kiosk.controller.core import ControllerCore
-from kiosk.controller.ports import HubRejected
+from kiosk.controller.ports import HubRejected, HubThrottled
 from kiosk.waits import wait_event
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,8 @@ class HubSync(ControllerCore):
         """Fetch the catalog; updates `online` and the cache. True when the hub answered."""
         try:
             catalog = await self._hub.catalog()
+        except HubThrottled:
+            return False  # the hub is there, only busy with us: keep what we show
         except Exception as exc:  # unreachable, refused, or a client error: offline
             if self._online:
                 detail = "hub-rejected" if isinstance(exc, HubRejected) else "hub-unreachable"
@@ -46,27 +48,35 @@ class HubSync(ControllerCore):
     async def _flush_loop(self) -> None:
         while True:
             self._flush_wake.clear()
-            await self._flush_once()
+            backoff = await self._flush_once()
+            if backoff:  # the hub asked us to slow down: not even a wake-up before then
+                await asyncio.sleep(backoff)
             await wait_event(self._flush_wake, self._settings.request_retry_s)
 
-    async def _flush_once(self) -> None:
-        """Send the stored requests, oldest first; stop at the first sign the hub is down."""
+    async def _flush_once(self) -> float:
+        """Send the stored requests, oldest first; stop at the first sign the hub is down.
+
+        Returns the seconds the hub asked to wait (429), else 0.
+        """
         try:
             pending = self._requests.pending()
         except Exception as exc:
             log.warning("request store unreadable: %s", type(exc).__name__)
-            return
+            return 0
         for request in pending:
             try:
                 await self._hub.send_request(request)
+            except HubThrottled as exc:
+                return exc.retry_after_s  # keep it and the rest: the hub will take them later
             except HubRejected as exc:
                 if exc.status not in (413, 422):
-                    return  # keep it: the hub may take it later
+                    return 0  # keep it: the hub may take it later
                 log.warning("dropped a stored contact request the hub refused (%s)", exc.status)
             except Exception:  # unreachable: keep it for the next round
-                return
+                return 0
             try:
                 self._requests.delete(request.id)
             except Exception as exc:
                 log.warning("request store not updated: %s", type(exc).__name__)
-                return
+                return 0
+        return 0

@@ -37,6 +37,15 @@ class HubRejected(HubError):
         self.detail = detail
 
 
+class HubThrottled(HubRejected):
+    """The hub said "too many requests from this kiosk" (429): try again after
+    `retry_after_s`; what was refused is kept, not dropped."""
+
+    def __init__(self, retry_after_s: int, detail: str = "") -> None:
+        super().__init__(429, detail)
+        self.retry_after_s = retry_after_s
+
+
 class HubApi(Protocol):
     """The kiosk API of the hub (hub.protocol.kiosk_api), as the kiosk uses it."""
 

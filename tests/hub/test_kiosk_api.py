@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
+import hub.seekers
 from hub.accounts import Role, add_api_token, register_kiosk, revoke_kiosk
 from hub.config import KioskApiConfig
 from hub.protocol.kiosk_api import KIOSK_API_PREFIX, MAX_BODY_BYTES, Catalog, IdentifyResult
@@ -49,7 +50,7 @@ class Kiosks:
 def kiosks(app: FastAPI, engine: Engine) -> Kiosks:
     services = app.state.services
     services.config.kiosk_api = KioskApiConfig(
-        pin_attempts=5, lock_minutes=1, kiosk_unknown_codes=4, kiosk_lock_minutes=2
+        pin_attempts=5, lock_minutes=1, kiosk_unknown_codes=6, kiosk_lock_minutes=2
     )
     clock = Clock(MONDAY_16)
     services.clock = clock
@@ -128,16 +129,35 @@ def test_wrong_pins_count_down_lock_the_code_then_it_works_again(
     )
 
 
-def test_unknown_code_is_wrong_without_attempts(client: TestClient, kiosks: Kiosks) -> None:
-    unknown = _identify(client, kiosks.laplume, "999999", "1234")
-    assert unknown.result == "wrong" and unknown.attempts_left is None
+def test_an_unknown_code_answers_exactly_as_a_wrong_pin(
+    client: TestClient, kiosks: Kiosks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No oracle for valid codes: same bodies, the same count-down and lock, one hash each."""
+    hashes: list[str] = []
+    real = hub.seekers.verify_password
+    monkeypatch.setattr(hub.seekers, "verify_password", lambda h, p: hashes.append(h) or real(h, p))
+
+    def answers(code: str, kiosk: dict[str, str]) -> list[bytes]:
+        out = []
+        for _ in range(6):
+            body = {**IDENTIFY_BODY, "code": code, "pin": "0000"}
+            response = client.post(IDENTIFY, json=body, headers=kiosk)
+            out.append(response.content)
+        return out
+
+    known, unknown = answers("123456", kiosks.laplume), answers("999999", kiosks.agen)
+    assert known == unknown
+    assert b'"attempts_left":4' in known[0] and b'"attempts_left":1' in known[3]
+    assert b'"locked"' in known[4] and b'"locked"' in known[5]
+    assert len(hashes) == 10  # five checks each; none once locked
 
 
 def test_a_kiosk_trying_many_unknown_codes_gets_locked_answers(
     client: TestClient, kiosks: Kiosks
 ) -> None:
-    answers = [_identify(client, kiosks.laplume, f"10000{i}", "1234").result for i in range(4)]
-    assert answers == ["wrong", "wrong", "wrong", "locked"]
+    answers = [_identify(client, kiosks.laplume, f"10000{i}", "1234").result for i in range(6)]
+    # (each unknown code is tried once: its own count-down has not run out)
+    assert answers == ["wrong"] * 5 + ["locked"]
     locked = _identify(client, kiosks.laplume, "123456", "1234")  # even a real code
     assert locked.result == "locked" and locked.retry_after_s == 121
     assert _identify(client, kiosks.agen, "123456", "1234").result == "ok"  # other kiosks work

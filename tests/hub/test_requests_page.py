@@ -9,11 +9,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert, select
 
 from hub.accounts import Role
+from hub.auth import create_session
 from hub.config import RetentionConfig
 from hub.runtime import purge_old
 from hub.seekers import add_seeker
+from hub.signaling.advisers import add_adviser
 from hub.store import connect, migrate, schema
-from tests.hub.helpers import Staff, add_kiosk, csrf_from, login_as
+from tests.hub.helpers import PASSWORD, Staff, add_kiosk, csrf_from, login_as
 
 
 def seed_requests(engine: Engine, now: float) -> None:
@@ -83,27 +85,121 @@ def test_marking_a_request_handled_needs_the_csrf_token_and_removes_it(
         ).one()
         audit = conn.execute(select(schema.audit.c.action, schema.audit.c.target)).all()
     assert row.handled_by == "ops@gaia.test" and row.handled_at is not None
-    assert [tuple(a) for a in audit] == [("request.handled", "req-callback-1")]
+    handled = [tuple(a) for a in audit if a.action == "request.handled"]
+    assert handled == [("request.handled", "req-callback-1")]
 
 
-def test_an_adviser_may_handle_requests_but_not_see_the_fleet(
+def test_every_phone_shown_to_staff_is_audited(
+    client: TestClient, engine: Engine, ops: Staff
+) -> None:
+    seed_requests(engine, time.time())
+    assert "06 11 22 33 44" in client.get("/requests").text
+    client.get("/requests")
+    with engine.connect() as conn:
+        shown = conn.execute(
+            select(schema.audit.c.actor, schema.audit.c.target).where(
+                schema.audit.c.action == "request.phone-shown"
+            )
+        ).all()
+    # Two displays of the one open request with a phone (Karim's has none).
+    assert [tuple(r) for r in shown] == [("ops@gaia.test", "req-callback-1")] * 2
+
+
+def _advisers(client: TestClient, engine: Engine) -> dict[str, Staff]:
+    """Claire (the housing partner), Nadia (the mobility partner), and an adviser account
+    with no profile; each logged in on a client of its own (cookies differ)."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema.topics).values(
+                id="mobility", label_fr="Mobilité", label_en="Mobility", pictogram="car"
+            )
+        )
+        conn.execute(
+            insert(schema.partners),
+            [
+                {"id": "habitat-47", "name": "Habitat 47", "topic_id": "housing"},
+                {"id": "mobilite-47", "name": "Mobilité 47", "topic_id": "mobility"},
+            ],
+        )
+        conn.execute(
+            insert(schema.contact_requests).values(
+                id="req-mobility-4", kiosk_id="k-laplume", kind="callback", reason="no-answer",
+                topic="mobility", first_name="Inès", commune="Astaffort", phone="0699887766",
+                created_at=time.time() - 60, received_at=time.time(),
+            )
+        )  # fmt: skip
+        claire = add_adviser(conn, "claire@habitat.test", PASSWORD, "Claire", "habitat-47",
+                             ["housing", "mobility"])  # fmt: skip
+        nadia = add_adviser(conn, "nadia@mobilite.test", PASSWORD, "Nadia", "mobilite-47",
+                            ["mobility"])  # fmt: skip
+        ids = {"claire": claire.user_id, "nadia": nadia.user_id}
+    staff = {}
+    for name, user_id in ids.items():
+        with engine.begin() as conn:
+            token, csrf = create_session(conn, user_id, hours=1)
+        staff[name] = Staff(name, user_id, token, csrf)
+    return staff
+
+
+def _as(client: TestClient, who: Staff) -> TestClient:
+    client.cookies.set("gaia_session", who.token)
+    return client
+
+
+def test_an_adviser_sees_and_handles_only_their_partners_requests(
+    client: TestClient, engine: Engine, password_hash: str
+) -> None:
+    seed_requests(engine, time.time())
+    staff = _advisers(client, engine)
+    # Claire's partner serves housing: she sees its requests, not the mobility one, even
+    # though she also answers mobility calls.
+    page = _as(client, staff["claire"]).get("/requests")
+    assert page.status_code == 200 and "Léa" in page.text and "06 11 22 33 44" in page.text
+    assert "Inès" not in page.text and "06 99 88 77 66" not in page.text
+    assert 'href="/ops/alerts"' not in page.text  # the ops navigation is not theirs
+    refused = client.post(
+        "/requests/req-mobility-4/handled", data={"csrf_token": staff["claire"].csrf}
+    )
+    assert refused.status_code == 404
+    done = client.post(
+        "/requests/req-appointment-2/handled", data={"csrf_token": staff["claire"].csrf}
+    )
+    assert done.status_code == 303
+    assert "req-appointment-2" not in client.get("/requests").text
+    assert client.get("/ops").status_code == 403
+    # Nadia sees only mobility; the housing requests are not hers to close.
+    page = _as(client, staff["nadia"]).get("/requests")
+    assert "Inès" in page.text and "Léa" not in page.text and "Karim" not in page.text
+    refused = client.post(
+        "/requests/req-callback-1/handled", data={"csrf_token": staff["nadia"].csrf}
+    )
+    assert refused.status_code == 404
+    with engine.connect() as conn:
+        open_ids = set(
+            conn.execute(
+                select(schema.contact_requests.c.id).where(
+                    schema.contact_requests.c.handled_at.is_(None)
+                )
+            ).scalars()
+        )
+    assert open_ids == {"req-callback-1", "req-mobility-4"}
+
+
+def test_an_adviser_without_a_profile_sees_no_request(
     client: TestClient, engine: Engine, password_hash: str
 ) -> None:
     seed_requests(engine, time.time())
     adviser = login_as(client, engine, "conseil@gaia.test", Role.ADVISER, password_hash)
     page = client.get("/requests")
-    assert page.status_code == 200 and "Léa" in page.text
-    assert 'href="/ops/alerts"' not in page.text  # the ops navigation is not theirs
-    done = client.post("/requests/req-appointment-2/handled", data={"csrf_token": adviser.csrf})
-    assert done.status_code == 303
-    assert "req-appointment-2" not in client.get("/requests").text
-    assert client.get("/ops").status_code == 403
+    assert page.status_code == 200 and "Léa" not in page.text and "Karim" not in page.text
+    refused = client.post("/requests/req-callback-1/handled", data={"csrf_token": adviser.csrf})
+    assert refused.status_code == 404
 
 
 def test_an_adviser_logging_in_lands_on_the_call_console(
     client: TestClient, engine: Engine, password_hash: str
 ) -> None:
-    from tests.hub.helpers import PASSWORD, add_user
+    from tests.hub.helpers import add_user
 
     add_user(engine, "conseil@gaia.test", Role.ADVISER, password_hash)
     response = client.post("/login", data={"email": "conseil@gaia.test", "password": PASSWORD})

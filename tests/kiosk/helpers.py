@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import paho.mqtt.client as mqtt
 
 from hub.protocol import Channel, ProtocolError, Receipt, decode, encode
-from tests.support import TESTER, TESTER_PASSWORD, TestBroker
+from tests.support import TESTER_PASSWORD, TestBroker, next_tester
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,10 +174,10 @@ class Subscriber:
         self._lock = threading.Lock()
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
-            client_id=f"sub-{uuid.uuid4().hex[:8]}",
+            client_id=(user := next_tester()),
             clean_session=False,
         )
-        self.client.username_pw_set(TESTER, TESTER_PASSWORD)
+        self.client.username_pw_set(user, TESTER_PASSWORD)
         self.client.reconnect_delay_set(0.05, 0.2)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message

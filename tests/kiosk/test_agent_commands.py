@@ -11,7 +11,17 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from hub.protocol import Ack, AckResult, Channel, Command, decode, encode, new_id, utcnow
+from hub.protocol import (
+    MAX_PAYLOAD_BYTES,
+    Ack,
+    AckResult,
+    Channel,
+    Command,
+    decode,
+    encode,
+    new_id,
+    utcnow,
+)
 from kiosk.uilink import SimUi, UiLinkServer
 from tests.kiosk.helpers import AgentProcess, KioskSetup, LoopThread
 from tests.support import Collector, TestBroker, tester_client, wait_for
@@ -112,7 +122,14 @@ def test_invalid_payloads_are_refused_and_the_agent_goes_on(
     ops_kiosk: tuple[Ops, KioskSetup, AgentProcess],
 ) -> None:
     ops, _, agent = ops_kiosk
-    for junk in (b"", b"\xff\xfe", b"not json", b"[1, 2]", b'{"v": 99}', b"{" * 20_000):
+    for junk in (
+        b"",
+        b"\xff\xfe",
+        b"not json",
+        b"[1, 2]",
+        b'{"v": 99}',
+        b"{" * (MAX_PAYLOAD_BYTES + 1),
+    ):
         ops.send_raw(junk)
     named = {"v": 1, "id": new_id(), "ts": utcnow().isoformat(), "name": "format-disk"}
     ops.send_raw(json.dumps(named).encode())

@@ -8,7 +8,6 @@ import socket
 import ssl
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from hub.protocol import Channel, decode
 from kiosk.agent.link import parse_mqtt_url
 from kiosk.config import ConfigError
 from tests.kiosk.helpers import AgentProcess, KioskSetup
-from tests.support import TESTER, TESTER_PASSWORD, TestBroker, wait_for
+from tests.support import TESTER_PASSWORD, TestBroker, next_tester, wait_for
 
 
 def test_parse_mqtt_url() -> None:
@@ -82,8 +81,9 @@ def test_agent_over_tls(
         f":{kiosk.broker.port}", f":{port}"
     )
     kiosk.config.write_text(text.replace("[mqtt]\n", f'[mqtt]\nca_file = "{ca}"\n'))
-    tester = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:6]}")
-    tester.username_pw_set(TESTER, TESTER_PASSWORD)
+    user = next_tester()
+    tester = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=user)
+    tester.username_pw_set(user, TESTER_PASSWORD)
     tester.tls_set(ca_certs=str(ca), cert_reqs=ssl.CERT_REQUIRED)
     got: list[bytes] = []
     tester.on_message = lambda _c, _u, m: got.append(m.payload)

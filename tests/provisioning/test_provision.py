@@ -80,7 +80,7 @@ def test_broker_files_let_the_kiosk_in_and_no_one_else(
     # A Mosquitto using exactly these files (the managed broker writes the same format).
     users = dict(line.split(":", 1) for line in (out / "passwd").read_text().splitlines())
     broker = ManagedBroker(tmp_path / "run", persistence=False)
-    broker.configure(users, hub_user="gaia-hub")
+    broker.configure(users, hub_users=["gaia-hub"])
     broker.start()
     try:
         results = {}

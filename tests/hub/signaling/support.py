@@ -34,6 +34,7 @@ from hub.protocol.signaling import (
     dump,
     parse,
 )
+from hub.server import server_config
 from hub.signaling.advisers import add_adviser
 
 ADVISER_PASSWORD = "adviser-password-2026"
@@ -47,10 +48,9 @@ class HubServer:
         self.port = free_port()
         self.app = create_app(config, background=False)
         self.engine: Engine = self.app.state.services.engine
+        # Served as `gaia-hub serve` serves it: the same limits and protocols.
         self.server = uvicorn.Server(
-            uvicorn.Config(
-                self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-            )
+            server_config(self.app, config, log_level="warning", port=self.port)
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         with self.engine.begin() as conn:
