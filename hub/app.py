@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from hub import __version__
 from hub.commands import CommandSender
 from hub.config import HubConfig
+from hub.files import private_dir
 from hub.http_limits import BodyLimits, Refusals
 from hub.metrics import Metrics
 from hub.server import http_limits, quiet_loop_errors
@@ -32,6 +33,7 @@ def create_app(
     With `background=False` no broker, ingest or alert loop starts: the pages and
     the API work on the database alone (commands then fail as `broker unreachable`).
     """
+    private_dir(config.state_dir)
     engine = engine or connect(config.db_url)
     migrate(engine)
     metrics = Metrics()
@@ -68,7 +70,9 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        # No Swagger UI: it loads from a CDN (broken offline, no integrity check, outside
+        # the pages' CSP). The OpenAPI JSON is the documentation; any viewer reads it.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.services = services

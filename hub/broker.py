@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.files import private_dir
 from hub.protocol.messages import MAX_PAYLOAD_BYTES
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def write_broker_files(
     `hub_users` (the hub's identities) and `readwrite_users` (tests and benchmarks
     only) get the whole `gaia/v1/#` tree.
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     passwd = directory / "passwd"
     acl = directory / "acl"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -294,6 +295,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `gaia-hub` and `python -m hub`."""
     args = build_parser().parse_args(argv)
     from hub.accounts import AccountError
+    from hub.files import PRIVATE_UMASK
+
+    # Everything the hub writes (database, broker files, secrets) is its own (hub.files).
+    os.umask(PRIVATE_UMASK)
 
     try:
         return int(args.func(args))

@@ -425,7 +425,7 @@ async def _serve(
                     if ui_children
                     else f"{sys.executable} -m kiosk ui --config {ui_config}"
                 ),
-                f"  API docs      : {url}/api/docs    Metrics: {url}/metrics",
+                f"  API (OpenAPI) : {url}/api/openapi.json    Metrics: {url}/metrics",
                 f"  MQTT broker   : mqtt://127.0.0.1:{config.broker.port} (per-kiosk users)",
                 f"  State         : {directory}/ (make demo ARGS=--fresh starts again)",
                 "  Stop with Ctrl-C.",

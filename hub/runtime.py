@@ -19,6 +19,7 @@ from hub.alerts import AlertEvaluator
 from hub.broker import ManagedBroker, hub_identities, mosquitto_hash
 from hub.config import RetentionConfig
 from hub.contact_requests import purge_requests
+from hub.files import private_dir, private_file
 from hub.ingest import BatchWriter, IngestClient
 from hub.ingest.workers import IngestWorkers
 from hub.seekers import purge_refs
@@ -31,9 +32,10 @@ log = logging.getLogger(__name__)
 def hub_broker_password(state_dir: Path) -> str:
     """The hub's own password on the managed broker, created once, kept 0600."""
     path = state_dir / "broker" / "hub.secret"
+    private_dir(path.parent)
     if path.exists():
+        private_file(path)
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(24)
     path.touch(mode=0o600)
     path.write_text(password)
@@ -41,8 +43,8 @@ def hub_broker_password(state_dir: Path) -> str:
 
 
 def purge_old(engine: Engine, retention: RetentionConfig, now: float | None = None) -> None:
-    """Delete what is past its retention: health samples, events, contact requests,
-    expired web sessions and expired seeker references."""
+    """Delete what is past its retention: health samples, events, call records, contact
+    requests, expired web sessions and expired seeker references."""
     now = now or time.time()
     with engine.begin() as conn:
         # Per kiosk, along the (kiosk_id, ts) key, rather than a full scan.
@@ -57,6 +59,11 @@ def purge_old(engine: Engine, retention: RetentionConfig, now: float | None = No
             )
         conn.execute(
             delete(schema.events).where(schema.events.c.ts < now - retention.events_days * 86400)
+        )
+        conn.execute(
+            delete(schema.calls).where(
+                schema.calls.c.requested_at < now - retention.calls_days * 86400
+            )
         )
         conn.execute(delete(schema.web_sessions).where(schema.web_sessions.c.expires_at < now))
         purge_requests(conn, retention, now)

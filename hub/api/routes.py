@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
@@ -36,6 +36,10 @@ from hub.reports.usage import usage_csv, usage_report
 from hub.services import Services
 
 RECENT_CLOSED_S = 7 * 86400
+MAX_OFFSET = 10**9
+"""Larger offsets overflow the database's 64-bit OFFSET: 422, not 500."""
+KioskIdPath = Annotated[str, Path(max_length=64, description="kiosk id")]
+CommandIdPath = Annotated[str, Path(max_length=64, description="command id")]
 
 
 def _auth_error(exc: AuthError) -> JSONResponse:
@@ -99,7 +103,7 @@ def list_kiosks(
     territory: Annotated[str, Query(max_length=80)] = "",
     state: Literal["online", "offline", "alerting", "unregistered"] | None = None,
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
     """Every kiosk (or those matching the filters), by id, with its last health and open alerts."""
     flt = fleet.FleetFilter(q=q, territory=territory, state=state or "")
@@ -114,7 +118,7 @@ def list_kiosks(
     responses={404: {"model": ErrorOut}},
     tags=["kiosks"],
 )
-def get_kiosk(request: Request, kiosk_id: str, principal: Ops) -> Response:
+def get_kiosk(request: Request, kiosk_id: KioskIdPath, principal: Ops) -> Response:
     """One kiosk with its last health, open alerts and latest commands."""
     with _services(request).engine.connect() as conn:
         row = fleet.get_kiosk(conn, kiosk_id)
@@ -131,7 +135,9 @@ def get_kiosk(request: Request, kiosk_id: str, principal: Ops) -> Response:
     responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}},
     tags=["commands"],
 )
-def send_command(request: Request, kiosk_id: str, body: CommandIn, principal: Ops) -> Response:
+def send_command(
+    request: Request, kiosk_id: KioskIdPath, body: CommandIn, principal: Ops
+) -> Response:
     """Send a remote command; 202 with the command (poll GET /commands/{id} for its status)."""
     services = _services(request)
     with services.engine.connect() as conn:
@@ -155,7 +161,7 @@ def send_command(request: Request, kiosk_id: str, body: CommandIn, principal: Op
     responses={404: {"model": ErrorOut}},
     tags=["commands"],
 )
-def read_command(request: Request, command_id: str, principal: Ops) -> Response:
+def read_command(request: Request, command_id: CommandIdPath, principal: Ops) -> Response:
     """A command with its status: sent, acked, failed or expired."""
     command = get_command(_services(request).engine, command_id)
     if command is None:
@@ -188,7 +194,9 @@ def list_alerts(
 def usage(
     request: Request,
     principal: Ops,
-    month: Annotated[str | None, Query(description="YYYY-MM; default: this month")] = None,
+    month: Annotated[
+        str | None, Query(max_length=7, description="YYYY-MM; default: this month")
+    ] = None,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     """The usage report of a month, as JSON or CSV (one row per territory x kiosk x topic)."""

@@ -10,6 +10,8 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from hub.files import private_dir, private_sqlite
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -20,16 +22,20 @@ class StoreError(Exception):
 def connect(url: str) -> Engine:
     """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys.
 
-    The parent directory of a SQLite file is created when missing.
+        The parent directory of a SQLite file is created when missing (0700), and
+    the file and its WAL files are kept 0600 (hub.files).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(parsed.database) if parsed.database not in (None, "", ":memory:") else None
+        if database is not None:
+            private_dir(database.parent)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+            if database is not None:
+                private_sqlite(database)  # personal data: 0600 (hub.files)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

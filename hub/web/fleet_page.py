@@ -23,10 +23,14 @@ LIVE_INTERVAL_S = 5
 """Seconds between two refreshes of the fleet table in the browser."""
 
 
+MAX_PAGE = 100_000
+"""Beyond any fleet; a bigger number would overflow the database's OFFSET."""
+
+
 def fleet_query(params: Mapping[str, str]) -> fleet.FleetQuery:
     """A FleetQuery from the page's query string; unknown values fall back to defaults."""
     try:
-        page = max(1, int(params.get("page", "1")))
+        page = min(max(1, int(params.get("page", "1")[:12])), MAX_PAGE)
     except ValueError:
         page = 1
     sort = params.get("sort", "id")

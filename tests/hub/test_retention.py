@@ -36,6 +36,14 @@ def test_purge_keeps_only_what_retention_allows(tmp_path: Path) -> None:
                 for age in (10, 900)
             ],
         )  # fmt: skip
+        conn.execute(
+            insert(schema.calls),
+            [
+                {"id": f"call-{age:04d}", "kiosk_id": "k-agen", "topic": "housing",
+                 "requested_at": now - age * day, "outcome": "unavailable"}
+                for age in (10, 900)
+            ],
+        )  # fmt: skip
         user = add_user(conn, "ops@example.org", "a long password", Role.OPS)
         conn.execute(
             insert(schema.web_sessions),
@@ -46,13 +54,15 @@ def test_purge_keeps_only_what_retention_allows(tmp_path: Path) -> None:
                  "expires_at": now + 3600},
             ],
         )  # fmt: skip
-    purge_old(engine, RetentionConfig(health_days=8, events_days=800), now)
+    purge_old(engine, RetentionConfig(health_days=8, events_days=800, calls_days=800), now)
     with engine.connect() as conn:
         ages = sorted(
             round((now - ts) / day) for ts in conn.execute(select(schema.health.c.ts)).scalars()
         )
         events = conn.execute(select(schema.events.c.id)).scalars().all()
         sessions = conn.execute(select(schema.web_sessions.c.token_hash)).scalars().all()
+        calls = conn.execute(select(schema.calls.c.id)).scalars().all()
+    assert calls == ["call-0010"]
     assert ages == [1, 1]
     assert events == ["event-0010"]
     assert sessions == ["b" * 64]

@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from hub.protocol.kiosk_api import (
     IdentifyOutcome,
     IdentifyRequest,
 )
-from kiosk.controller.ports import HubRejected, HubUnreachable
+from kiosk.controller.ports import HubRejected, HubThrottled, HubUnreachable
 from kiosk.hubclient import HubClient
 
 TOKEN = "gaia_k_test-token"
@@ -258,3 +259,24 @@ async def test_no_personal_data_in_logs_on_success_or_failure(
             await client.send_request(contact_request())
     for secret in ("4321", "12345678", "Zoé", "Nérac", "0612345678"):
         assert secret not in caplog.text
+
+
+async def test_a_real_hub_past_the_kiosk_budget_is_throttled_not_refused(
+    tmp_path: Path,
+) -> None:
+    """Against the real hub: the 4th call in a minute is HubThrottled with the hub's wait."""
+    from hub.config import HubConfig, KioskApiConfig
+    from tests.hub.signaling.support import HubServer
+
+    server = HubServer(HubConfig(state_dir=tmp_path, kiosk_api=KioskApiConfig(api_per_minute=3)))
+    token = server.add_kiosk("k-budget")
+    server.start()
+    try:
+        async with HubClient(server.http_url, token, timeout_s=5.0) as hub:
+            for _ in range(3):
+                await hub.catalog()
+            with pytest.raises(HubThrottled) as caught:
+                await hub.catalog()
+        assert caught.value.status == 429 and 1 <= caught.value.retry_after_s <= 20
+    finally:
+        server.stop()

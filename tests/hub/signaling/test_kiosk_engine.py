@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 
 from hub.protocol import DeviceState
 from hub.protocol.signaling import (
@@ -22,6 +23,7 @@ from hub.protocol.signaling import (
     MediaMode,
     SdpOffer,
 )
+from hub.store import schema
 from kiosk.call.webrtc import WebRtcCall, cap_video_bandwidth
 from kiosk.controller.ports import CallEndReason, CallerInfo, CallQuality, HubUnreachable
 from tests.hub.signaling.conftest import Scene
@@ -156,6 +158,27 @@ async def test_nobody_handles_the_topic_now_the_kiosk_hears_unavailable(scene: S
     updates = Updates()
     await service.request("housing", CALLER, updates)
     assert (await updates.wait("ended")).reason is CallEndReason.UNAVAILABLE
+    await service.aclose()
+
+
+async def test_past_the_kiosk_call_budget_the_person_hears_nobody_is_free(
+    make_hub: Callable[..., HubServer],
+) -> None:
+    """The hub's "rate-limited" answer ends the call as unavailable (a call-back is
+    offered), not as a failure, and leaves no call record."""
+    hub = make_hub(requests_per_minute=1)
+    token = hub.add_kiosk("k-busy")
+    hub.add_adviser("claire@habitat.test", "Claire", "habitat-47", ["housing"])
+    service = kiosk_engine(hub, token)
+    first = Updates()
+    await service.request("housing", CALLER, first)  # nobody online: unavailable
+    assert (await first.wait("ended")).reason is CallEndReason.UNAVAILABLE
+    second = Updates()
+    call = await service.request("housing", CALLER, second)
+    assert (await second.wait("ended")).reason is CallEndReason.UNAVAILABLE
+    with hub.engine.connect() as conn:
+        ids = set(conn.execute(select(schema.calls.c.id)).scalars())
+    assert call.id not in ids and len(ids) == 1
     await service.aclose()
 
 

@@ -23,6 +23,7 @@ from kiosk.controller.ports import (
     CallerInfo,
     CallUpdate,
     HubRejected,
+    HubThrottled,
     HubUnreachable,
     PrinterError,
     Slip,
@@ -94,6 +95,7 @@ class FakeHub:
         self.catalog_value = catalog or make_catalog()
         self.reachable = True
         self.reject_status: int | None = None
+        self.throttle_s: int | None = None  # answer 429 "retry in N s" to everything
         self.accounts: dict[str, Account] = {}
         self.max_attempts = 3
         self.sent: list[ContactRequest] = []
@@ -106,7 +108,12 @@ class FakeHub:
         self.catalog_calls += 1
         if not self.reachable:
             raise HubUnreachable("down")
+        self._throttled()
         return self.catalog_value
+
+    def _throttled(self) -> None:
+        if self.throttle_s is not None:
+            raise HubThrottled(self.throttle_s, "too many requests from this kiosk")
 
     async def identify(self, request: IdentifyRequest) -> IdentifyResult:
         self.identify_calls += 1
@@ -114,6 +121,7 @@ class FakeHub:
             await self.gate.wait()
         if not self.reachable:
             raise HubUnreachable("down")
+        self._throttled()
         account = self.accounts.get(request.code)
         if account is None:
             return IdentifyResult(result=IdentifyOutcome.WRONG)
@@ -137,6 +145,7 @@ class FakeHub:
         self.send_attempts += 1
         if not self.reachable:
             raise HubUnreachable("down")
+        self._throttled()
         if self.reject_status is not None:
             raise HubRejected(self.reject_status, "invalid")
         self.sent.append(request)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from kiosk.controller import NoticeKind, Screen
-from tests.kiosk.controller.conftest import first_visit, identify
+from tests.kiosk.controller.conftest import first_visit, identify, to_pin
 from tests.kiosk.controller.fakes import (
     Account,
     FakeCache,
@@ -174,3 +175,37 @@ async def test_printer_failure_shows_the_code_and_keeps_the_screen(make: Make) -
     kiosk.printer.fail_code = None
     c.print_slip()  # nothing else was lost: printing again works
     await wait_for(lambda: kiosk.view.printed)
+
+
+async def test_a_hub_asking_to_slow_down_keeps_the_request_and_waits(make: Make) -> None:
+    """429 from the hub: the person is told the request is kept, the kiosk stays online,
+    and the flusher waits the time the hub asked before sending it."""
+    kiosk = await make(request_retry_s=0.02, catalog_refresh_s=0.02)
+    kiosk.hub.throttle_s = 1
+    c = kiosk.controller
+    first_visit(kiosk)
+    c.choose_topic("mobility")
+    c.request_contact("appointment")
+    await wait_for(lambda: kiosk.view.screen is Screen.REQUEST_SENT)
+    assert kiosk.view.request_offline and len(kiosk.requests.stored) == 1
+    assert kiosk.view.online  # busy is not down: no offline screen for the next person
+    tries = kiosk.hub.send_attempts
+    await asyncio.sleep(0.5)
+    # Once refused, the flusher waits the second the hub asked, not its 20 ms retry.
+    assert kiosk.hub.send_attempts <= tries + 1
+    kiosk.hub.throttle_s = None
+    await wait_for(lambda: kiosk.requests.stored == {}, timeout=5)
+    assert len(kiosk.hub.sent) == 1
+
+
+async def test_identify_while_the_hub_slows_the_kiosk_down_says_wait(make: Make) -> None:
+    kiosk = await make()
+    kiosk.hub.accounts["73519042"] = Account(pin="2468", first_name="Odette")
+    kiosk.hub.throttle_s = 120
+    to_pin(kiosk, "73519042")
+    type_text(kiosk.controller, "2468")
+    kiosk.controller.submit()
+    await wait_for(lambda: kiosk.view.notice is not None)
+    assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.LOCKED
+    assert kiosk.view.notice.count == 2  # minutes
+    assert kiosk.view.screen is Screen.IDENTIFY and kiosk.view.online
