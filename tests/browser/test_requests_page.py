@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from hub.accounts import Role, add_user
+from hub.signaling.advisers import add_adviser
 from hub.store import schema
 from tests.browser.conftest import LiveHub
 
@@ -22,7 +22,6 @@ PASSWORD = "a long enough password"
 def _seed(hub: LiveHub) -> None:
     now = time.time()
     with hub.engine.begin() as conn:
-        add_user(conn, EMAIL, PASSWORD, Role.ADVISER)
         conn.execute(
             insert(schema.kiosks).values(
                 id="k-laplume", site="Mairie de Laplume", territory="Agenais", registered=True
@@ -33,6 +32,11 @@ def _seed(hub: LiveHub) -> None:
                 id="housing", label_fr="Logement", label_en="Housing", pictogram="house"
             )
         )
+        # An adviser of the partner serving housing: these requests are theirs to see.
+        conn.execute(
+            insert(schema.partners).values(id="habitat-47", name="Habitat 47", topic_id="housing")
+        )
+        add_adviser(conn, EMAIL, PASSWORD, "Claire", "habitat-47", ["housing"])
         base = {"kiosk_id": "k-laplume", "topic": "housing", "received_at": now}
         conn.execute(
             insert(schema.contact_requests),

@@ -220,3 +220,9 @@ def test_openapi_documents_the_api(api: TestClient) -> None:
     assert status["enum"] == ["sent", "acked", "failed", "expired"]
     usage = paths["/api/v1/reports/usage"]["get"]["responses"]["200"]["content"]
     assert set(usage) == {"application/json", "text/csv"}
+
+
+def test_no_swagger_ui_from_a_cdn(api: TestClient) -> None:
+    """The OpenAPI JSON is the documentation; no page loads scripts from elsewhere."""
+    assert api.get("/api/docs").status_code == 404
+    assert api.get("/api/openapi.json").status_code == 200

@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from hub.accounts import AccountError, register_kiosk
+from hub.accounts import AccountError, register_kiosk, revoke_kiosk
 from hub.app import create_app
 from hub.broker import MAX_PACKET_BYTES, BrokerLimits, ManagedBroker, free_port, mosquitto_hash
 from hub.config import BrokerConfig, HubConfig, IngestConfig
@@ -223,3 +223,17 @@ def test_queued_messages_for_an_offline_session_are_bounded(tmp_path: Path) -> N
         assert 0 < len(got) <= 20 + 1, f"{len(got)} queued messages delivered"
     finally:
         broker.stop()
+
+
+def test_revoking_a_kiosk_cuts_its_mqtt_session(
+    live_hub: tuple[TestClient, Engine, int, dict[str, str]],
+) -> None:
+    _client, engine, port, tokens = live_hub
+    kiosk = Kiosk(port, "k-evil", tokens["k-evil"])
+    assert kiosk.connected.wait(5)
+    with engine.begin() as conn:
+        revoke_kiosk(conn, "k-evil")  # as `gaia-hub kiosk revoke` does, from any process
+    wait_for(lambda: kiosk.disconnects >= 1, 10)
+    time.sleep(2)  # paho keeps retrying: the broker refuses it every time
+    assert not kiosk.connected.is_set()
+    kiosk.close()
