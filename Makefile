@@ -44,6 +44,7 @@ bench: system-deps-test $(STAMP)
 	$(BIN)/python -m bench.dashboard --kiosks 5000 --gc-freeze
 	xvfb-run -a -s "-screen 0 1920x1440x24" $(BIN)/python -m bench.ui --sessions 50 --json docs/bench-ui.json
 	$(BIN)/python -m bench.call --json docs/bench-call.json
+	$(BIN)/python -m bench.hostile --json docs/bench-hostile.json
 
 screenshots: system-deps-test $(STAMP)
 	$(BIN)/python scripts/screenshots.py

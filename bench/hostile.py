@@ -133,8 +133,8 @@ def probe(hub: Hub, seconds: float) -> dict[str, float]:
             rss.append(hub.rss_mib())
             time.sleep(max(0.0, 0.1 - (time.perf_counter() - t0)))
     return {
-        "p50_ms": round(percentile(times, 50) * 1000, 1),
-        "p95_ms": round(percentile(times, 95) * 1000, 1),
+        "p50_ms": round(percentile(times, 0.5) * 1000, 1),
+        "p95_ms": round(percentile(times, 0.95) * 1000, 1),
         "max_ms": round(max(times) * 1000, 1),
         "errors": errors,
         "requests": len(times),

@@ -3,7 +3,7 @@
 The same files serve a production broker (written by `gaia-provision
 broker-files`) and the embedded one: per-kiosk users (user name = kiosk id,
 password = the kiosk's token), an ACL that lets a kiosk reach only its own
-topics, and the settings of `SECURITY` and `BrokerLimits`:
+topics, and the settings of `broker_conf` (`BrokerLimits`, `LISTENER_RULES`):
 
 - Identity: `use_username_as_clientid`, so a kiosk's credentials can only ever
   open the session named after that kiosk. Another kiosk's or the hub's client
@@ -82,9 +82,9 @@ class BrokerLimits:
         ]
 
 
-SECURITY = [
-    "allow_anonymous false",
-    # A client's id is its user name: a kiosk cannot claim another's session.
+LISTENER_RULES = [
+    # A client's id is its user name: a kiosk cannot claim another's session. This is a
+    # listener option in Mosquitto 2: it must follow every `listener` line.
     "use_username_as_clientid true",
 ]
 
@@ -97,14 +97,24 @@ def hub_identities(username: str, workers: int = 1) -> list[str]:
     return [username] + [f"{username}-w{i}" for i in range(1, workers)]
 
 
-def broker_settings(passwd: Path, acl: Path, limits: BrokerLimits | None = None) -> list[str]:
-    """The mosquitto.conf lines of Gaïa's identity rules and limits (see the module doc)."""
-    return [
-        *SECURITY,
+def broker_conf(
+    passwd: Path,
+    acl: Path,
+    listeners: Sequence[str],
+    limits: BrokerLimits | None = None,
+) -> list[str]:
+    """mosquitto.conf lines: Gaïa's security and limits, then each listener (a `listener
+    PORT [HOST]` line and what follows it, e.g. TLS files) with the identity rule."""
+    lines = [
+        "per_listener_settings false",
+        "allow_anonymous false",
         f"password_file {passwd}",
         f"acl_file {acl}",
         *(limits or BrokerLimits()).lines(),
     ]
+    for listener in listeners:
+        lines += [*listener.splitlines(), *LISTENER_RULES]
+    return lines
 
 
 class BrokerError(Exception):
@@ -209,12 +219,10 @@ class ManagedBroker:
         )
         conf = self.directory / "mosquitto.conf"
         lines = [
-            "per_listener_settings false",
             # Started as root (a test machine), mosquitto would drop to its own user
             # and lose access to these 0600 files: keep the current user.
             f"user {getpass.getuser()}",
-            f"listener {self.port} {self.host}",
-            *broker_settings(passwd, acl, self.limits),
+            *broker_conf(passwd, acl, [f"listener {self.port} {self.host}"], self.limits),
             "log_dest stderr",
             "log_type error",
             "log_type warning",

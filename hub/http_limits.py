@@ -124,6 +124,7 @@ def guarded_protocols(
         """Counts connections and times out slow headers."""
 
         _refused = False
+        _upgraded = False  # a WebSocket now owns the connection: no header timeout
         _header_timer: asyncio.TimerHandle | None = None
         _last_cycle: object = None
 
@@ -148,7 +149,9 @@ def guarded_protocols(
             if self._refused:
                 return
             super().data_received(data)
-            if self.cycle is not self._last_cycle:  # a request's headers are complete
+            if self._upgraded:
+                self._stop_header_timer()
+            elif self.cycle is not self._last_cycle:  # a request's headers are complete
                 self._last_cycle = self.cycle
                 self._stop_header_timer()
             elif self.cycle is None or self.cycle.response_complete:
@@ -167,13 +170,14 @@ def guarded_protocols(
 
         def _headers_too_slow(self) -> None:
             self._header_timer = None
-            if self.transport.is_closing():
+            if self._upgraded or self.transport.is_closing():
                 return
             refusals("header-timeout", str(self.client))
             self.transport.write(TIMEOUT_408)
             self.transport.close()
 
         def handle_websocket_upgrade(self, event: Any) -> None:
+            self._upgraded = True
             self._stop_header_timer()
             super().handle_websocket_upgrade(event)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+from dataclasses import replace
 from typing import Any
 
 import uvicorn
@@ -19,8 +20,13 @@ log = logging.getLogger(__name__)
 WS_MAX_FRAME = 1024 * 1024
 """Signaling frames over MAX_MESSAGE_BYTES get a 1008 with a reason from the hub; far
 larger ones are cut by uvicorn (1009) before they are buffered."""
-SPARE_FILES = 200
-"""Open files kept free beyond the connection cap: database, broker, logs, sockets."""
+BACKLOG = 128
+"""The listen backlog, which is also how many connections asyncio accepts in one go
+before any of them is looked at (and refused): it bounds a burst's file descriptors."""
+SPARE_FILES = 3 * BACKLOG + 100
+"""Open files kept free beyond the connection cap: a burst's accepted sockets live a loop
+turn or two before their refusal closes them (measured: up to three backlogs), then the
+database, the broker, logs and sockets."""
 
 
 def http_limits(config: HubConfig) -> HttpLimits:
@@ -54,12 +60,17 @@ def server_config(
     limits = http_limits(config)
     files = raise_open_files(limits.total + SPARE_FILES)
     if files < limits.total + SPARE_FILES:
+        # The connection cap must refuse before the kernel does (EMFILE on accept).
+        capped = max(10, files - SPARE_FILES)
         log.warning(
-            "open-file limit %d is below [http] max_connections %d + %d: raise LimitNOFILE",
+            "open-file limit %d is below [http] max_connections %d + %d: serving at most %d "
+            "connections (raise LimitNOFILE)",
             files,
             limits.total,
             SPARE_FILES,
+            capped,
         )
+        limits = replace(limits, total=capped)
     http_class, ws_class = guarded_protocols(limits, Refusals(app.state.services.metrics))
     return uvicorn.Config(
         app,
@@ -71,6 +82,7 @@ def server_config(
         http=http_class,
         ws=ws_class,
         ws_max_size=WS_MAX_FRAME,
+        backlog=BACKLOG,
         timeout_keep_alive=int(max(1, config.http.keepalive_timeout_s)),
         lifespan="on",
     )

@@ -1,9 +1,10 @@
 """`gaia-provision`: files for enrolling kiosks and for a production broker.
 
-- `broker-files --config hub.toml --out DIR`: Mosquitto `passwd` and `acl`
-  for every registered kiosk (user = kiosk id, password = its token), and
-  `gaia.conf` (identity rules and limits, to include from the broker's
-  mosquitto.conf), for a broker the hub does not manage itself. The hub's
+- `broker-files --config hub.toml --out DIR [--listen [HOST:]PORT ...]
+  [--certfile F --keyfile F]`: Mosquitto `passwd` and `acl` for every
+  registered kiosk (user = kiosk id, password = its token), and
+  `mosquitto.conf` (its listeners, each with the identity rule, and Gaïa's
+  limits), for a broker the hub does not manage itself. The hub's
   identities (one per ingest process) need its password, read from standard
   input.
 - `kiosk-config ID --hub-url URL --mqtt-url URL --out kiosk.toml`: the
@@ -25,10 +26,13 @@ from hub.protocol.topics import valid_kiosk_id
 def cmd_broker_files(args: argparse.Namespace) -> int:
     """Write passwd and acl for an external Mosquitto."""
     from hub.accounts import kiosk_mqtt_users
-    from hub.broker import broker_settings, hub_identities, mosquitto_hash, write_broker_files
+    from hub.broker import broker_conf, hub_identities, mosquitto_hash, write_broker_files
     from hub.config import load_config
     from hub.store import connect, migrate
 
+    if bool(args.certfile) != bool(args.keyfile):
+        print("gaia-provision: give both --certfile and --keyfile, or neither", file=sys.stderr)
+        return 2
     hub_password = sys.stdin.readline().rstrip("\n")
     if len(hub_password) < 12:
         print(
@@ -46,14 +50,25 @@ def cmd_broker_files(args: argparse.Namespace) -> int:
     users.update(dict.fromkeys(hubs, mosquitto_hash(hub_password)))
     out = Path(args.out).resolve()
     passwd, acl = write_broker_files(out, users, hub_users=hubs)
-    conf = out / "gaia.conf"
+    tls = [f"certfile {args.certfile}", f"keyfile {args.keyfile}"] if args.certfile else []
+    listeners = []
+    for spec in args.listen or ["8883" if tls else "1883"]:
+        host, _, port = spec.rpartition(":")
+        listeners.append("\n".join([f"listener {port} {host}".strip(), *tls]))
+    conf = out / "mosquitto.conf"
     conf.write_text(
-        "# Gaïa's identity rules and limits; include from mosquitto.conf, beside your\n"
-        "# listeners (TLS on 8883 outside loopback). Written by gaia-provision.\n"
-        "per_listener_settings false\n" + "\n".join(broker_settings(passwd, acl)) + "\n",
+        "# Gaïa's broker: run `mosquitto -c` on this file. Written by gaia-provision; every\n"
+        "# listener needs its `use_username_as_clientid true` (kiosks cannot take over\n"
+        "# another session). Outside loopback, listen with TLS (--certfile/--keyfile).\n"
+        + "\n".join(broker_conf(passwd, acl, listeners))
+        + "\n",
         encoding="utf-8",
     )
     print(f"wrote {passwd} ({kiosks} kiosks), {acl} and {conf}", file=sys.stderr)
+    if not tls:
+        print(
+            "gaia-provision: plain MQTT listeners: keep them on loopback or a lab", file=sys.stderr
+        )
     return 0
 
 
@@ -126,7 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("broker-files", help="passwd and acl for a production Mosquitto")
     p.add_argument("--config", required=True, help="the hub's hub.toml")
-    p.add_argument("--out", required=True, help="directory for passwd and acl")
+    p.add_argument("--out", required=True, help="directory for passwd, acl and mosquitto.conf")
+    p.add_argument(
+        "--listen", action="append", help="[HOST:]PORT of a listener (repeatable; 8883 or 1883)"
+    )
+    p.add_argument("--certfile", default="", help="TLS certificate of the listeners")
+    p.add_argument("--keyfile", default="", help="TLS private key of the listeners")
     p.set_defaults(func=cmd_broker_files)
     p = sub.add_parser("kiosk-config", help="write a kiosk.toml (token on stdin)")
     p.add_argument("kiosk_id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import Form, Request, Response
@@ -25,6 +26,7 @@ from hub.web.render import render
 from hub.web.security import safe_next
 
 router = page_router()
+REFUSAL_PAUSE_S = 1.0
 
 
 def _adviser_page(path: str) -> bool:
@@ -97,6 +99,9 @@ async def login_submit(
         token, who = await guard.run(key, ip, check)
     except Refused as exc:
         services.metrics.http_refused.labels(reason=f"login-{exc.reason}").inc()
+        # A second's pause before the refusal: a flood's loop slows to the pace of its
+        # connections instead of costing the hub a page for every try.
+        await asyncio.sleep(REFUSAL_PAUSE_S)
         seconds = exc.retry_after_s
         wait = f"{seconds} secondes" if seconds < 90 else f"{round(seconds / 60)} minutes"
         return again(

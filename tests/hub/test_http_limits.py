@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -117,6 +118,19 @@ def test_websocket_connections_give_their_place_back(server: HubServer) -> None:
         time.sleep(0.01)
     assert _ok_from(server, "127.0.0.1")
     assert _refused(server, "connections-per-ip") == 0
+
+
+async def test_a_signaling_socket_outlives_the_header_timeout(server: HubServer) -> None:
+    """The header timeout is for requests; an upgraded WebSocket stays open (calls last)."""
+    from hub.protocol.signaling import CallEnded, CallRequest
+    from tests.hub.signaling.support import kiosk_client
+
+    kiosk = await kiosk_client(server, server.add_kiosk("k-long"))
+    await asyncio.sleep(2.5)  # the header timeout is 1 s here
+    await kiosk.send(CallRequest(call_id="call-after-the-timeout", topic="housing"))
+    assert isinstance(await kiosk.recv(), CallEnded)
+    await kiosk.close()
+    assert _refused(server, "header-timeout") == 0
 
 
 def test_oversized_bodies_are_refused_unread(server: HubServer) -> None:

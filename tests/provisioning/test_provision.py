@@ -107,3 +107,73 @@ def test_broker_files_let_the_kiosk_in_and_no_one_else(
         }
     finally:
         broker.stop()
+
+
+@pytest.mark.integration
+def test_broker_files_mosquitto_conf_binds_client_ids_and_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mosquitto on the mosquitto.conf broker-files writes: a kiosk's credentials cannot
+    open the hub's session, and oversized packets are dropped."""
+    import getpass
+    import socket
+    import subprocess
+
+    from hub.broker import free_port
+
+    db = tmp_path / "hub.db"
+    (tmp_path / "hub.toml").write_text(f'[db]\nurl = "sqlite:///{db}"\n[ingest]\nworkers = 2\n')
+    engine = connect(f"sqlite:///{db}")
+    migrate(engine)
+    with engine.begin() as conn:
+        token = register_kiosk(conn, "k-laplume", "Mairie de Laplume", "Agenais").token
+    monkeypatch.setattr("sys.stdin", io.StringIO("hub-password-long\n"))
+    out, port = tmp_path / "broker", free_port()
+    args = [
+        "--config",
+        str(tmp_path / "hub.toml"),
+        "--out",
+        str(out),
+        "--listen",
+        f"127.0.0.1:{port}",
+    ]
+    assert main(["broker-files", *args]) == 0
+    generated = (out / "mosquitto.conf").read_text()
+    assert f"listener {port} 127.0.0.1\nuse_username_as_clientid true" in generated
+    assert "max_packet_size 17408" in generated
+    assert "gaia-hub-w1:$7$" in (out / "passwd").read_text()  # the second ingest worker
+    conf = tmp_path / "run.conf"  # as root here: keep this user to read the 0600 files
+    conf.write_text(f"user {getpass.getuser()}\n{generated}")
+    broker = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        drops: list[str] = []
+
+        def client(user: str, password: str, client_id: str) -> mqtt.Client:
+            c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+            c.username_pw_set(user, password)
+            c.on_disconnect = lambda *_a, who=user: drops.append(who)
+            c.connect("127.0.0.1", port)
+            c.loop_start()
+            time.sleep(0.3)
+            return c
+
+        hub = client("gaia-hub", "hub-password-long", "gaia-hub")
+        evil = client("k-laplume", token, "gaia-hub")  # the hub's id, a kiosk's credentials
+        time.sleep(0.5)
+        assert hub.is_connected() and not drops
+        evil.publish("gaia/v1/kiosks/k-laplume/events", b"x" * 20_000, qos=1)
+        time.sleep(0.5)
+        assert hub.is_connected()
+        assert drops == ["k-laplume"]  # only the oversized publisher was dropped
+        for c in (hub, evil):
+            c.loop_stop()
+    finally:
+        broker.terminate()
+        broker.wait(10)
