@@ -14,11 +14,23 @@ while the hub was unreachable): they carry personal data (a first name, a
 phone number), so the table is small (`MAX_REQUESTS`), rows older than
 `REQUEST_MAX_AGE_S` are dropped on read, and deleted rows are overwritten
 (`secure_delete`). `OutboxRequests` is the controller's `RequestStore` port over it.
+
+A corrupt or truncated file (a power cut on a dying SD card) never stops the
+kiosk: at open, the file that fails SQLite's quick check is moved aside as
+`outbox.db.corrupt-<time>` (the last `KEEP_CORRUPT` are kept, 0600, for a
+technician), every event, contact request and seen command that can still be
+read from it is copied into a fresh outbox, and an `error` event with detail
+`outbox-recovered` (value: events salvaged) tells the hub. The UI and the
+agent open the outbox at the same time: a lock file makes one of them recover
+and the other open the result.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -30,7 +42,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hub.protocol import Event, encode
+from hub.protocol import Event, EventType, encode
 from hub.protocol.kiosk_api import ContactRequest
 
 _SCHEMA = """
@@ -70,6 +82,13 @@ MAX_REQUESTS = 200
 
 REQUEST_MAX_AGE_S = 14 * 86400.0
 """A contact request not delivered within 14 days is dropped (DESIGN.md §6: keep the minimum)."""
+
+KEEP_CORRUPT = 2
+"""Corrupt outbox files kept beside the new one (older ones are deleted)."""
+
+SALVAGE_CHUNK = 16
+"""Rows read at a time from a corrupt file (about a page's worth): a damaged page costs its
+own rows, not the rest."""
 
 log = logging.getLogger(__name__)
 
@@ -113,24 +132,81 @@ class Outbox:
         self.max_events = max_events
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
+        self.busy_timeout_s = busy_timeout_s
+        self.salvaged: int | None = None
+        """Events recovered from a corrupt file at open; None when the file was sound."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes
-            # the lock up front and waits (busy timeout) instead of failing on upgrade.
-            self._db = sqlite3.connect(
-                self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            with _open_lock(self.path):
+                try:
+                    self._open()
+                except sqlite3.DatabaseError as exc:  # not a database, malformed, truncated
+                    self._recover(exc)
+        except (OSError, sqlite3.Error) as exc:
+            raise OutboxError(f"{self.path}: {exc}") from exc
+
+    def _open(self) -> None:
+        """Connect, set the pragmas, create the schema, and check the file is sound."""
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes
+        # the lock up front and waits (busy timeout) instead of failing on upgrade.
+        self._db = sqlite3.connect(
+            self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
             self._db.execute("PRAGMA journal_mode = WAL")
             # NORMAL in WAL mode: a power cut may lose the last commits, never corrupts.
             self._db.execute("PRAGMA synchronous = NORMAL")
             # Deleted rows (delivered contact requests) are overwritten, not just unlinked.
             self._db.execute("PRAGMA secure_delete = ON")
-            with self._tx() as db:
-                for statement in _statements(_SCHEMA):
-                    db.execute(statement)
-        except (OSError, sqlite3.Error) as exc:
-            raise OutboxError(f"{self.path}: {exc}") from exc
+            verdict = self._db.execute("PRAGMA quick_check").fetchone()
+            if verdict is None or verdict[0] != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {verdict[0] if verdict else '?'}")
+            self._db.execute("BEGIN IMMEDIATE")
+            for statement in _statements(_SCHEMA):
+                self._db.execute(statement)
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            self._db.close()
+            raise
+        with contextlib.suppress(OSError):
+            os.chmod(self.path, 0o600)
+
+    def _recover(self, cause: sqlite3.DatabaseError) -> None:
+        """Move the corrupt file aside, start a fresh outbox, copy in what can be read."""
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+        log.error("outbox %s is corrupt (%s): moved to %s", self.path, cause, aside.name)
+        for suffix in ("", "-wal", "-shm"):
+            source = self.path.with_name(self.path.name + suffix)
+            if source.exists():
+                source.replace(aside.with_name(aside.name + suffix))
+        old = sorted(self.path.parent.glob(f"{self.path.name}.corrupt-*[0-9]"))
+        for stale in old[:-KEEP_CORRUPT]:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    stale.with_name(stale.name + suffix).unlink()
+        self._open()
+        events, requests = _salvage(aside)
+        with self._tx() as db:
+            for event_id, payload in events:
+                db.execute(
+                    "INSERT INTO events (event_id, payload, size) VALUES (?, ?, ?)",
+                    (event_id, payload, len(payload)),
+                )
+            for request_id, stored, payload in requests:
+                db.execute(
+                    "INSERT OR IGNORE INTO requests (request_id, stored, payload) VALUES (?, ?, ?)",
+                    (request_id, stored, payload),
+                )
+        self.salvaged = len(events)
+        self.append(
+            Event(type=EventType.ERROR, detail="outbox-recovered", value=float(len(events)))
+        )
+        log.error(
+            "outbox recovered: %d event(s) and %d contact request(s) salvaged",
+            len(events),
+            len(requests),
+        )
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -351,6 +427,95 @@ class OutboxRequests:
             self.outbox.delete_request(request_id)
         except OutboxError as exc:
             log.error("contact request not deleted: %s", type(exc.__cause__).__name__)
+
+
+@contextmanager
+def _open_lock(path: Path) -> Iterator[None]:
+    """Hold `<outbox>.lock` while opening: the UI and the agent start together, and only
+    one of them may move a corrupt file aside."""
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _readable_rows(db: sqlite3.Connection, table: str, columns: str) -> list[tuple[Any, ...]]:
+    """The rows of `table` that can still be read, in chunks of SALVAGE_CHUNK by `seq`
+    (a damaged chunk is skipped; a damaged table gives nothing)."""
+    top = 0
+    for query in (
+        f"SELECT seq FROM sqlite_sequence WHERE name = '{table}'",  # noqa: S608 - our names
+        f"SELECT max(seq) FROM {table}",  # noqa: S608
+    ):
+        try:
+            row = db.execute(query).fetchone()
+            top = max(top, int(row[0] or 0) if row else 0)
+        except sqlite3.Error:
+            continue
+    if not top:
+        top = 100_000  # nothing says where the rows end: walk beyond any outbox's bound
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, int(top) + 1, SALVAGE_CHUNK):
+        try:
+            rows += db.execute(
+                f"SELECT {columns} FROM {table} WHERE seq > ? AND seq <= ? ORDER BY seq",  # noqa: S608
+                (start, start + SALVAGE_CHUNK),
+            ).fetchall()
+        except sqlite3.Error:
+            continue
+    return rows
+
+
+def _readable_copy(path: Path) -> Path:
+    """A copy of a damaged database file that SQLite will read as far as it goes: a
+    truncated file's header still counts the pages that were cut off, which makes every
+    query fail, so the copy's page count is set to what the file holds."""
+    data = bytearray(path.read_bytes())
+    copy = path.with_name(path.name + ".salvage")
+    if len(data) >= 100 and data[:16] == b"SQLite format 3\x00":
+        page_size = int.from_bytes(data[16:18], "big") or 65536
+        pages = len(data) // page_size
+        data = data[: pages * page_size]
+        if pages:
+            data[28:32] = pages.to_bytes(4, "big")
+    fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return copy
+
+
+def _salvage(path: Path) -> tuple[list[tuple[str, bytes]], list[tuple[str, float, bytes]]]:
+    """Events (id, payload) and contact requests (id, stored, payload) still readable in a
+    corrupt outbox file; payloads that no longer parse are left behind."""
+    copy = _readable_copy(path)
+    try:
+        db = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    except sqlite3.Error:
+        copy.unlink()
+        return [], []
+    try:
+        events = []
+        for event_id, payload in _readable_rows(db, "events", "event_id, payload"):
+            try:
+                if Event.model_validate_json(payload).id == event_id:
+                    events.append((str(event_id), bytes(payload)))
+            except (ValidationError, TypeError):
+                continue
+        requests = []
+        for request_id, stored, payload in _readable_rows(
+            db, "requests", "request_id, stored, payload"
+        ):
+            try:
+                ContactRequest.model_validate_json(payload)
+                requests.append((str(request_id), float(stored), bytes(payload)))
+            except (ValidationError, TypeError, ValueError):
+                continue
+        return events, requests
+    finally:
+        db.close()
+        copy.unlink()  # it may hold contact requests: only the kept file remains
 
 
 def _statements(script: str) -> Iterator[str]:
