@@ -27,7 +27,7 @@ from hub.store import schema
 
 log = logging.getLogger(__name__)
 
-KINDS = ("offline", "printer", "disk", "temperature", "ui-down", "outbox-dropping")
+KINDS = ("offline", "printer", "disk", "temperature", "ui-down", "outbox-dropping", "clock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,8 @@ def wanted_alerts(rows: list[Any], cfg: AlertsConfig, now: float) -> dict[tuple[
             want(r.id, "temperature", f"processeur à {r.cpu_temp_c:.0f} °C")
         if r.ui == "down":
             want(r.id, "ui-down", "l'écran de la borne ne fonctionne pas")
+        if r.clock_skew_s is not None and abs(r.clock_skew_s) > cfg.clock_skew_s:
+            want(r.id, "clock", f"horloge {_skew_words(r.clock_skew_s)} (l'heure du hub fait foi)")
         if r.outbox_dropped_recent:
             want(
                 r.id,
@@ -80,6 +82,21 @@ def wanted_alerts(rows: list[Any], cfg: AlertsConfig, now: float) -> dict[tuple[
                 f"{r.outbox_dropped_recent} événements d'usage perdus (file d'envoi pleine)",
             )
     return out
+
+
+def _skew_words(skew_s: float) -> str:
+    """ "en avance de 3 h 05 min", "en retard de 365 jours" (skew = kiosk minus hub)."""
+    way = "en avance" if skew_s > 0 else "en retard"
+    s = abs(skew_s)
+    if s >= 2 * 86400:
+        amount = f"{s / 86400:.0f} jours"
+    elif s >= 3600:
+        amount = f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min"
+    elif s >= 60:
+        amount = f"{s / 60:.0f} min"
+    else:
+        amount = f"{s:.0f} s"
+    return f"{way} de {amount}"
 
 
 class AlertEvaluator:
@@ -112,6 +129,7 @@ class AlertEvaluator:
                         k.cpu_temp_c,
                         k.ui,
                         k.outbox_dropped_recent,
+                        k.clock_skew_s,
                     )
                 )
             )

@@ -20,6 +20,7 @@ topics, and the settings of `broker_conf` (`BrokerLimits`, `LISTENER_RULES`):
 from __future__ import annotations
 
 import base64
+import contextlib
 import getpass
 import hashlib
 import logging
@@ -160,6 +161,17 @@ def _atomic_write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def port_free(host: str, port: int) -> bool:
+    """True when nothing listens on host:port (this process could bind it)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port free on `host` right now."""
     with socket.socket() as s:
@@ -170,9 +182,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 class ManagedBroker:
     """A Mosquitto process on loopback with generated configuration.
 
-    `start()` writes the files and waits until the port answers; `reload()`
-    rewrites the password file and sends SIGHUP; `ensure_running()` restarts
-    a broker that died (the hub's supervisor calls it periodically).
+    `start()` stops an orphan of an earlier run (its pid file names it: a hub
+    killed with SIGKILL leaves its broker running, with stale users), refuses a
+    port some other process holds (`BrokerError`, one line), writes the files
+    and waits until its own process answers; `reload()` rewrites the password
+    file and sends SIGHUP; `ensure_running()` restarts a broker that died (the
+    hub's supervisor calls it periodically).
     """
 
     def __init__(
@@ -192,6 +207,7 @@ class ManagedBroker:
         self.executable = executable
         self.persistence = persistence
         self.process: subprocess.Popen[bytes] | None = None
+        self.pid_file = self.directory / "mosquitto.pid"
         self._users: dict[str, str] = {}
         self._hub_users: tuple[str, ...] = ("gaia-hub",)
         self._readwrite: tuple[str, ...] = ()
@@ -223,6 +239,7 @@ class ManagedBroker:
             # and lose access to these 0600 files: keep the current user.
             f"user {getpass.getuser()}",
             *broker_conf(passwd, acl, [f"listener {self.port} {self.host}"], self.limits),
+            f"pid_file {self.pid_file}",
             "log_dest stderr",
             "log_type error",
             "log_type warning",
@@ -236,8 +253,40 @@ class ManagedBroker:
         _atomic_write(conf, "\n".join(lines) + "\n")
         return conf
 
+    def stop_orphan(self) -> bool:
+        """Stop a broker an earlier run of this hub left behind; True when there was one."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            return False
+        ours = str(self.directory / "mosquitto.conf").encode()
+        if not cmdline or not cmdline[0].endswith(b"mosquitto") or ours not in cmdline:
+            return False  # the pid was reused by something else: not ours to stop
+        log.warning("stopping the managed broker an earlier run left behind (pid %d)", pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+                time.sleep(0.05)
+            if Path(f"/proc/{pid}").exists():
+                os.kill(pid, signal.SIGKILL)
+        return True
+
+    def check_port(self) -> None:
+        """Raise BrokerError when another process holds the broker's port."""
+        if not port_free(self.host, self.port):
+            raise BrokerError(
+                f"port {self.host}:{self.port} for the managed broker is taken by another "
+                "process: stop it, or set [broker] port in hub.toml"
+            )
+
     def start(self, timeout: float = 10) -> None:
-        """Write the configuration, start Mosquitto and wait for its port."""
+        """Stop an orphan, check the port, write the configuration, start Mosquitto and
+        wait for its port."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.stop_orphan()
+        self.check_port()
         conf = self._write()
         log_file = open(self.directory / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the process
         try:

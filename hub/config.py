@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hub.protocol.messages import describe
+
 
 class ConfigError(Exception):
     """hub.toml cannot be read or is invalid; the message says where."""
@@ -50,12 +52,13 @@ class HttpConfig(_Section):
 
 
 class DbConfig(_Section):
-    url: str = ""  # empty: sqlite file under state_dir
+    # Empty: a SQLite file under state_dir; else a SQLAlchemy URL.
+    url: Annotated[str, Field(pattern=r"^$|^[a-z][a-z0-9+]*://")] = ""
 
 
 class MqttConfig(_Section):
     # Absent or empty: the hub starts and supervises a private Mosquitto on loopback.
-    url: str = ""
+    url: Annotated[str, Field(pattern=r"^$|^mqtts?://[^/\s]+$")] = ""
     # The hub's broker identity (also its client id: the broker binds the two). It
     # starts with "gaia-", which no kiosk id may (hub.broker.HUB_PREFIX); extra ingest
     # workers use "<username>-w1", "-w2"...; hub replicas each need their own.
@@ -88,6 +91,9 @@ class AlertsConfig(_Section):
     offline_after_s: Annotated[float, Field(gt=0)] = 120
     disk_used_pct: Annotated[float, Field(gt=0, le=100)] = 90
     cpu_temp_c: float = 80
+    # A kiosk clock off by more than this (either way) raises a "clock" alert; its
+    # reports are still used, timed by the hub (hub.ingest.clock).
+    clock_skew_s: Annotated[float, Field(gt=0)] = 120
     evaluate_every_s: Annotated[float, Field(gt=0)] = 5
     webhook_url: str = ""
     webhook_timeout_s: Annotated[float, Field(gt=0)] = 5
@@ -194,8 +200,11 @@ def load_config(path: str | Path | None) -> HubConfig:
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.__class__.__name__}") from None
     try:
         return HubConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        # One line naming each key and what it expects; never the value (a token?).
+        raise ConfigError(f"{path}: {describe(exc)}") from None

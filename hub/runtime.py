@@ -57,8 +57,11 @@ def purge_old(engine: Engine, retention: RetentionConfig, now: float | None = No
                 ),
                 [{"kid": kid} for kid in kiosk_ids],
             )
+        # By arrival (the hub's clock), never by the kiosk's stamp (hub.ingest.clock).
         conn.execute(
-            delete(schema.events).where(schema.events.c.ts < now - retention.events_days * 86400)
+            delete(schema.events).where(
+                schema.events.c.received_at < now - retention.events_days * 86400
+            )
         )
         conn.execute(
             delete(schema.calls).where(

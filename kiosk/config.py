@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hub.protocol.messages import describe
 from hub.protocol.topics import KIOSK_ID_PATTERN
 
 
@@ -164,8 +165,11 @@ def load_config(path: str | Path) -> KioskConfig:
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.__class__.__name__}") from None
     try:
         return KioskConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        # One line naming each key and what it expects; never the value (a token?).
+        raise ConfigError(f"{path}: {describe(exc)}") from None

@@ -13,6 +13,8 @@ if [ "${1:-test}" = "test" ]; then
   command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
   # TURN relay for the call tests (started by the tests on loopback only).
   command -v turnserver >/dev/null 2>&1 || [ -x /usr/bin/turnserver ] || need+=(coturn)
+  # Wrong kiosk clocks in the fault tests (libfaketime under the agent).
+  command -v faketime >/dev/null 2>&1 || need+=(faketime)
   # USB thermal printers (pyusb's backend); the tests open one that is not plugged in.
   ldconfig -p | grep -q 'libusb-1.0.so.0' || need+=(libusb-1.0-0)
   # Kivy's multitouch input provider for the Pi's touch screen (only log noise without it).

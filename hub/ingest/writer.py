@@ -8,7 +8,6 @@ row flagged `registered = false` and is shown as such, never trusted.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlalchemy import (
 )
 
 from hub.commands import apply_acks
+from hub.ingest.clock import event_time, since_time, skew_of
 from hub.protocol import Channel, Event, Health, Status
 from hub.store import schema, upsert_ignore
 from hub.store.bulk import BulkStatement, insert_ignore
@@ -65,16 +65,13 @@ class BatchWriter:
             counts[item.channel.value] = counts.get(item.channel.value, 0) + 1
         with self.engine.begin() as conn:
             new_kiosks = self._ensure_kiosks(conn, {item.kiosk_id for item in batch})
-            now = time.time()
-            self._statuses(conn, [i for i in batch if i.channel is Channel.STATUS])
             self._health(conn, [i for i in batch if i.channel is Channel.HEALTH])
+            statuses = [i for i in batch if i.channel is Channel.STATUS]
+            events = [i for i in batch if i.channel is Channel.EVENTS]
+            skews = _skews(conn, {i.kiosk_id for i in statuses + events})
+            self._statuses(conn, statuses, skews)
             new_events = EVENTS_INSERT.execute_rows(
-                conn,
-                [
-                    _event_row(i.kiosk_id, i.message, now)
-                    for i in batch
-                    if i.channel is Channel.EVENTS
-                ],
+                conn, [_event_row(i, skews.get(i.kiosk_id)) for i in events]
             )
             apply_acks(conn, [(i.kiosk_id, i.message) for i in batch if i.channel is Channel.ACKS])
             self._last_seen(conn, batch)
@@ -101,7 +98,7 @@ class BatchWriter:
         self._known.discard(kiosk_id)
 
     @staticmethod
-    def _statuses(conn: Connection, items: list[Inbound]) -> None:
+    def _statuses(conn: Connection, items: list[Inbound], skews: dict[str, float]) -> None:
         if not items:
             return
         k = schema.kiosks.c
@@ -125,9 +122,15 @@ class BatchWriter:
         for item in sorted(items, key=lambda i: i.received_at):
             status: Status = item.message
             online = status.state == "online"
-            # A birth's timestamp is when the kiosk connected; a will's is stale (set
-            # at connect time), so an offline transition dates from when we learnt it.
-            since = status.ts.timestamp() if online else item.received_at
+            # A birth heard live happened now. A retained one (the hub restarted) dates
+            # from the kiosk's connection, on its clock: corrected by its skew, never
+            # later than its arrival. A will's is stale (set at connect time), so an
+            # offline transition dates from when we learnt it.
+            since = (
+                since_time(status.ts.timestamp(), item.received_at, skews.get(item.kiosk_id))
+                if online and item.retained
+                else item.received_at
+            )
             rows.append(
                 {
                     "kid": item.kiosk_id,
@@ -142,18 +145,19 @@ class BatchWriter:
     def _health(conn: Connection, items: list[Inbound]) -> None:
         if not items:
             return
-        HEALTH_INSERT.execute_rows(conn, [_health_row(i.kiosk_id, i.message) for i in items])
-        latest: dict[str, Health] = {}
-        for item in items:
+        HEALTH_INSERT.execute_rows(conn, [_health_row(i) for i in items])
+        latest: dict[str, Inbound] = {}
+        for item in items:  # the last to arrive is the current state (hub.ingest.clock)
             current = latest.get(item.kiosk_id)
-            if current is None or item.message.ts >= current.ts:
-                latest[item.kiosk_id] = item.message
+            if current is None or item.received_at >= current.received_at:
+                latest[item.kiosk_id] = item
         KIOSK_HEALTH_UPDATE.execute(
             conn,
             [
                 {
                     "kid": kid,
-                    "hts": h.ts.timestamp(),
+                    "hts": item.received_at,
+                    "skew": skew_of((h := item.message).ts.timestamp(), item.received_at),
                     "version": h.app_version,
                     "temp": h.cpu_temp_c,
                     "disk": h.disk_used_pct,
@@ -162,7 +166,7 @@ class BatchWriter:
                     "dropped": h.outbox_dropped_recent,
                     "hjson": h.model_dump_json(),
                 }
-                for kid, h in latest.items()
+                for kid, item in latest.items()
             ],
         )
 
@@ -181,16 +185,18 @@ HEALTH_KEYS = (
 )  # fmt: skip
 EVENT_KEYS = (
     "id", "kiosk_id", "ts", "received_at", "type", "session", "topic", "value", "detail",
+    "kiosk_ts",
 )  # fmt: skip
 HEALTH_INSERT = BulkStatement(insert_ignore(schema.health), HEALTH_KEYS)
 EVENTS_INSERT = BulkStatement(insert_ignore(schema.events), EVENT_KEYS)
 KIOSK_HEALTH_UPDATE = BulkStatement(
     update(schema.kiosks)
     .where(_k.id == bindparam("kid"))
-    # Never let an older report (replayed late) overwrite a newer one.
+    # Never let an earlier arrival (another replica's late batch) overwrite a later one.
     .where((_k.last_health_at.is_(None)) | (_k.last_health_at <= bindparam("hts", type_=Float)))
     .values(
         last_health_at=bindparam("hts"),
+        clock_skew_s=bindparam("skew"),
         app_version=bindparam("version"),
         cpu_temp_c=bindparam("temp"),
         disk_used_pct=bindparam("disk"),
@@ -213,26 +219,40 @@ LAST_SEEN_UPDATE = BulkStatement(
 )
 
 
-def _event_row(kiosk_id: str, event: Event, stored_at: float) -> tuple[Any, ...]:
-    """An events row, in EVENT_KEYS order."""
+def _skews(conn: Connection, kiosk_ids: set[str]) -> dict[str, float]:
+    """The measured clock skew of these kiosks (those measured at all)."""
+    if not kiosk_ids:
+        return {}
+    rows = conn.execute(
+        select(_k.id, _k.clock_skew_s).where(_k.id.in_(kiosk_ids), _k.clock_skew_s.is_not(None))
+    )
+    return {r.id: float(r.clock_skew_s) for r in rows}
+
+
+def _event_row(item: Inbound, skew: float | None) -> tuple[Any, ...]:
+    """An events row, in EVENT_KEYS order: its time on the hub's clock (hub.ingest.clock)."""
+    event: Event = item.message
+    stamped = event.ts.timestamp()
     return (
         event.id,
-        kiosk_id,
-        event.ts.timestamp(),
-        stored_at,
+        item.kiosk_id,
+        event_time(stamped, item.received_at, skew),
+        item.received_at,
         event.type.value,
         event.session,
         event.topic,
         event.value,
         event.detail,
+        stamped,
     )
 
 
-def _health_row(kiosk_id: str, h: Health) -> tuple[Any, ...]:
-    """A health row, in HEALTH_KEYS order."""
+def _health_row(item: Inbound) -> tuple[Any, ...]:
+    """A health row, in HEALTH_KEYS order, timed by its arrival (hub.ingest.clock)."""
+    h: Health = item.message
     return (
-        kiosk_id,
-        h.ts.timestamp(),
+        item.kiosk_id,
+        item.received_at,
         h.cpu_temp_c,
         h.load1,
         h.mem_used_pct,

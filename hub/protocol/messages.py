@@ -255,7 +255,15 @@ def _classify(exc: ValidationError) -> ProtocolError:
     return ProtocolError("invalid", _short(exc))
 
 
+def describe(exc: ValidationError, limit: int = 3) -> str:
+    """A one-line summary of a validation error: where and what was expected, never the
+    value given (it may be anything: a secret in a configuration file, say)."""
+    errors = exc.errors(include_input=False, include_url=False)
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in errors[:limit]]
+    more = len(errors) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
 def _short(exc: ValidationError) -> str:
     """A one-line summary of a validation error (no input values: they may be anything)."""
-    parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]]
-    return "; ".join(parts)
+    return describe(exc)

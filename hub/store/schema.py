@@ -41,6 +41,8 @@ kiosks = Table(
     Column("ui", String(8)),
     Column("outbox_dropped_recent", Integer),
     Column("health_json", Text),
+    # The kiosk's clock minus the hub's, measured on its last health report (seconds).
+    Column("clock_skew_s", Float),
 )
 Index("ix_kiosks_territory", kiosks.c.territory)
 
@@ -67,6 +69,8 @@ events = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("kiosk_id", String(64), nullable=False),
+    # When it happened, on the hub's clock: the kiosk's time corrected by its measured
+    # skew, or the arrival time when that is implausible (hub.ingest.clock).
     Column("ts", Float, nullable=False),
     Column("received_at", Float, nullable=False),
     Column("type", String(32), nullable=False),
@@ -74,8 +78,10 @@ events = Table(
     Column("topic", String(40)),
     Column("value", Float),
     Column("detail", String(40)),
+    Column("kiosk_ts", Float),  # the time the kiosk stamped, as reported
 )
 Index("ix_events_ts", events.c.ts)
+Index("ix_events_received_at", events.c.received_at)
 Index("ix_events_kiosk_ts", events.c.kiosk_id, events.c.ts)
 
 commands = Table(

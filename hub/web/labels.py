@@ -40,6 +40,7 @@ ALERT_KINDS = {
     "temperature": "Température",
     "ui-down": "Interface arrêtée",
     "outbox-dropping": "Événements perdus",
+    "clock": "Horloge décalée",
     # shown as such should they appear
     "unregistered": "Non enregistrée",
 }

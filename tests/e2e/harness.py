@@ -154,8 +154,10 @@ class AgentProcess:
         keepalive: int = 2,
         health_interval: float = 1,
         outbox_max_events: int = 50_000,
+        faketime: str | None = None,
     ) -> None:
         self.directory = directory
+        self.faketime = faketime  # libfaketime's -f spec: the agent's clock is wrong
         self.kiosk_id = kiosk_id
         directory.mkdir(parents=True, exist_ok=True)
         self.config = directory / "kiosk.toml"
@@ -184,13 +186,13 @@ max_events = {outbox_max_events}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        command = [sys.executable, "-m", "kiosk", "agent", "--config", str(self.config)]
+        env = _env()
+        if self.faketime is not None:
+            command = ["faketime", "-f", self.faketime, *command]
+            env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"  # the wall clock only, as on a Pi
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "kiosk", "agent", "--config", str(self.config)],
-                stdout=log,
-                stderr=log,
-                env=_env(),
-            )
+            self.process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
 
     def kill(self) -> float:
         """SIGKILL, as a power cut would; returns the time it died."""

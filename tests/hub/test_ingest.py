@@ -162,23 +162,27 @@ def test_unknown_kiosk_is_recorded_as_unregistered(
     pub.loop_stop()
 
 
-def test_older_health_does_not_overwrite_newer(
+def test_a_health_report_dated_2099_freezes_nothing(
     broker: TestBroker, engine: Engine, ingest: IngestClient
 ) -> None:
-    from datetime import timedelta
+    """The last report to arrive is the kiosk's state, timed by the hub; its clock's
+    skew is measured (hub.ingest.clock)."""
+    from datetime import UTC, datetime
 
     pub = tester_client(broker.port)
-    newer = health(cpu_temp_c=50)
-    older = health(cpu_temp_c=90, ts=newer.ts - timedelta(minutes=10))
-    pub.publish(kiosk_topic("k-agen", "health"), encode(newer), qos=1)
+    future = health(cpu_temp_c=90, ts=datetime(2099, 1, 1, tzinfo=UTC))
+    pub.publish(kiosk_topic("k-agen", "health"), encode(future), qos=1)
     wait_for(lambda: count(engine, schema.health) == 1)
-    pub.publish(kiosk_topic("k-agen", "health"), encode(older), qos=1)
+    fixed = health(cpu_temp_c=50)  # the clock is right again
+    pub.publish(kiosk_topic("k-agen", "health"), encode(fixed), qos=1)
     wait_for(lambda: count(engine, schema.health) == 2)
     with engine.connect() as conn:
-        temp = conn.execute(
-            select(schema.kiosks.c.cpu_temp_c).where(schema.kiosks.c.id == "k-agen")
-        ).scalar()
-    assert temp == 50
+        row = conn.execute(select(schema.kiosks).where(schema.kiosks.c.id == "k-agen")).one()
+        times = conn.execute(select(schema.health.c.ts)).scalars().all()
+    assert row.cpu_temp_c == 50
+    assert abs(row.clock_skew_s) < 5
+    assert abs(row.last_health_at - time.time()) < 10
+    assert all(abs(t - time.time()) < 10 for t in times)  # charts stay on the hub's clock
     pub.loop_stop()
 
 

@@ -32,9 +32,12 @@ def test_purge_keeps_only_what_retention_allows(tmp_path: Path) -> None:
             insert(schema.events),
             [
                 {"id": f"event-{age:04d}", "kiosk_id": "k-agen", "ts": now - age * day,
-                 "received_at": now, "type": "session.started"}
+                 "received_at": now - age * day, "type": "session.started"}
                 for age in (10, 900)
-            ],
+            ]
+            # Stamped by a kiosk whose clock said 1970, received just now: kept.
+            + [{"id": "event-1970", "kiosk_id": "k-agen", "ts": 0.0, "received_at": now,
+                "type": "session.started"}],
         )  # fmt: skip
         conn.execute(
             insert(schema.calls),
@@ -64,5 +67,5 @@ def test_purge_keeps_only_what_retention_allows(tmp_path: Path) -> None:
         calls = conn.execute(select(schema.calls.c.id)).scalars().all()
     assert calls == ["call-0010"]
     assert ages == [1, 1]
-    assert events == ["event-0010"]
+    assert sorted(events) == ["event-0010", "event-1970"]
     assert sessions == ["b" * 64]
