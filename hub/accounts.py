@@ -170,6 +170,22 @@ def revoke_kiosk(conn: Connection, kiosk_id: str, actor: str = "cli") -> None:
     audit(conn, actor, "kiosk.revoke", kiosk_id)
 
 
+def rotate_kiosk(conn: Connection, kiosk_id: str, actor: str = "cli") -> KioskRegistration:
+    """Give a registered kiosk a new token (its MQTT password too); the old one stops
+    working everywhere at once (a cloned SD card, a leaked token). Returns it once."""
+    token = new_token("gaia_k_")
+    result = conn.execute(
+        update(schema.kiosks)
+        .where(schema.kiosks.c.id == kiosk_id, schema.kiosks.c.registered.is_(True))
+        .values(token_hash=hash_token(token), mqtt_hash=mosquitto_hash(token), clone_seen_at=None)
+    )
+    if result.rowcount == 0:
+        raise AccountError(f"no registered kiosk {kiosk_id}")
+    bump_credentials(conn)
+    audit(conn, actor, "kiosk.rotate", kiosk_id)
+    return KioskRegistration(kiosk_id, token)
+
+
 def bump_credentials(conn: Connection) -> None:
     """Mark kiosk credentials as changed, so the managed broker reloads them."""
     key = schema.meta.c.key

@@ -27,7 +27,11 @@ from hub.store import schema
 
 log = logging.getLogger(__name__)
 
-KINDS = ("offline", "printer", "disk", "temperature", "ui-down", "outbox-dropping", "clock")
+KINDS = (
+    "offline", "printer", "disk", "temperature", "ui-down", "outbox-dropping", "clock", "clone",
+)  # fmt: skip
+CLONE_ALERT_S = 600.0
+"""A suspected clone stays alerted this long after its last sign."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,13 @@ def wanted_alerts(rows: list[Any], cfg: AlertsConfig, now: float) -> dict[tuple[
     for r in rows:
         if not r.registered:
             continue
+        if r.clone_seen_at is not None and now - r.clone_seen_at < CLONE_ALERT_S:
+            want(
+                r.id,
+                "clone",
+                "deux appareils utilisent les identifiants de cette borne (carte SD copiée ?) : "
+                "renouvelez-les (gaia-hub kiosk rotate)",
+            )
         if not r.online:
             if r.status_since is not None and now - r.status_since > cfg.offline_after_s:
                 since = datetime.fromtimestamp(r.status_since, local_tz())
@@ -130,6 +141,7 @@ class AlertEvaluator:
                         k.ui,
                         k.outbox_dropped_recent,
                         k.clock_skew_s,
+                        k.clone_seen_at,
                     )
                 )
             )

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
@@ -56,6 +57,7 @@ def create_app(
             from hub.runtime import Runtime
 
             runner = Runtime(services)
+            app.state.runtime = runner
             await runner.start()
         try:
             yield
@@ -90,11 +92,28 @@ def create_app(
     app.mount("/static", StaticFiles(packages=[("hub.web", "static")]), name="static")
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    async def healthz(request: Request) -> Response:
+        """For load balancers and monitoring: 503 once ingest has been stuck too long."""
+        body: dict[str, object] = {"status": "ok", "version": __version__}
+        runtime = getattr(request.app.state, "runtime", None)
+        ingest = runtime.ingest if runtime is not None else None
+        status = 200
+        if ingest is not None:
+            stuck = ingest.stuck_for()
+            body |= {
+                "mqtt_connected": ingest.connected,
+                "ingest_lag_s": round(ingest.lag_s(), 1),
+                "store_error": ingest.last_error if stuck else None,
+            }
+            if stuck > config.ingest.stuck_after_s:
+                body["status"], status = "ingest-stuck", 503
+        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus(request: Request) -> Response:
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is not None and runtime.ingest is not None:
+            metrics.ingest_lag.set(runtime.ingest.lag_s())
         signaling = getattr(request.app.state, "signaling", None)
         if signaling is not None:  # read on the loop that owns the router
             metrics.calls_active.set(signaling.router.active_calls())

@@ -48,6 +48,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from hub.app import create_app
     from hub.broker import BrokerError, ManagedBroker, port_free
     from hub.server import server_config
+    from hub.store import StoreError
+    from hub.store.db import check_store
 
     config = _config(args.config)
     setup_logging(args.log_level)
@@ -58,6 +60,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "stop it, or set [http] port in hub.toml",
             file=sys.stderr,
         )
+        return 2
+    try:  # one line for a damaged, unreadable or unexpectedly empty database
+        check_store(config.db_url, config.state_dir)
+    except StoreError as exc:
+        print(f"gaia-hub: {exc}", file=sys.stderr)
         return 2
     if config.managed_broker:
         # Before anything listens: an orphan broker of an earlier run is stopped, and a
@@ -143,6 +150,22 @@ def cmd_kiosk_revoke(args: argparse.Namespace) -> int:
     with engine.begin() as conn:
         revoke_kiosk(conn, args.kiosk_id)
     print(f"kiosk {args.kiosk_id} revoked", file=sys.stderr)
+    return 0
+
+
+def cmd_kiosk_rotate(args: argparse.Namespace) -> int:
+    """Give a kiosk a new token; the old one stops working at once."""
+    from hub.accounts import rotate_kiosk
+
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        reg = rotate_kiosk(conn, args.kiosk_id)
+    print(
+        f"kiosk {reg.kiosk_id}: new token (shown once); the old one no longer works. Put it in "
+        "the genuine kiosk's kiosk.toml ([hub] token, also its MQTT password):",
+        file=sys.stderr,
+    )
+    print(reg.token)
     return 0
 
 
@@ -272,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_config(kiosk.add_parser("revoke", help="withdraw a kiosk's credentials"))
     p.add_argument("kiosk_id")
     p.set_defaults(func=cmd_kiosk_revoke)
+    p = with_config(
+        kiosk.add_parser("rotate", help="new credentials for a kiosk (a cloned or leaked one)")
+    )
+    p.add_argument("kiosk_id")
+    p.set_defaults(func=cmd_kiosk_rotate)
 
     seeker = sub.add_parser("seeker", help="job seekers (personal code and PIN)").add_subparsers(
         dest="action", required=True
@@ -313,9 +341,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_db(args: argparse.Namespace) -> str:
+    """The database a failed command used, for its one-line error (no password)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(_config(getattr(args, "config", None)).db_url)
+        return str(url.database) if url.get_backend_name() == "sqlite" else url.render_as_string()
+    except Exception:
+        return "?"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `gaia-hub` and `python -m hub`."""
     args = build_parser().parse_args(argv)
+    from sqlalchemy.exc import SQLAlchemyError
+
     from hub.accounts import AccountError
     from hub.files import PRIVATE_UMASK
 
@@ -327,6 +368,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, AccountError) as exc:
         print(f"gaia-hub: {exc}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:  # e.g. a full disk while migrating
+        from hub.store.db import describe_db_error
+
+        print(f"gaia-hub: database {_config_db(args)}: {describe_db_error(exc)}", file=sys.stderr)
+        return 1
     except OSError as exc:  # a state directory or file that cannot be made or read
         print(
             f"gaia-hub: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr

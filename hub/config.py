@@ -85,6 +85,8 @@ class IngestConfig(_Section):
     workers: Annotated[int, Field(ge=1, le=16)] = 1
     batch_size: Annotated[int, Field(ge=1, le=20000)] = 1000
     max_delay_ms: Annotated[int, Field(ge=1, le=5000)] = 20
+    # /healthz answers 503 once the store has refused every write for this long.
+    stuck_after_s: Annotated[float, Field(gt=0, le=3600)] = 30
 
 
 class AlertsConfig(_Section):

@@ -17,6 +17,14 @@ class RateLimitedLog:
 
     def warning(self, key: str, msg: str, *args: object) -> None:
         """Log `msg` unless `key` was logged less than `period` seconds ago."""
+        self.log(logging.WARNING, key, msg, *args)
+
+    def error(self, key: str, msg: str, *args: object) -> None:
+        """As `warning`, at the error level."""
+        self.log(logging.ERROR, key, msg, *args)
+
+    def log(self, level: int, key: str, msg: str, *args: object) -> None:
+        """Log `msg` at `level` unless `key` was logged less than `period` seconds ago."""
         now = time.monotonic()
         if now - self._last.get(key, -1e9) < self.period:
             self._suppressed[key] = self._suppressed.get(key, 0) + 1
@@ -24,4 +32,4 @@ class RateLimitedLog:
         skipped = self._suppressed.pop(key, 0)
         self._last[key] = now
         suffix = f" ({skipped} similar suppressed)" if skipped else ""
-        self.logger.warning(msg + suffix, *args)
+        self.logger.log(level, msg + suffix, *args)

@@ -35,6 +35,16 @@ class Metrics:
             buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
             registry=self.registry,
         )
+        self.store_errors = Counter(
+            "gaia_store_errors_total",
+            "Failed database writes of ingest batches (retried)",
+            registry=self.registry,
+        )
+        self.ingest_lag = Gauge(
+            "gaia_ingest_lag_seconds",
+            "Age of the oldest MQTT message received and not yet written",
+            registry=self.registry,
+        )
         self.http_refused = Counter(
             "gaia_http_refused_total",
             "Requests and connections refused by a limit, by reason",

@@ -41,8 +41,13 @@ from hub.protocol import (
 )
 from hub.protocol.messages import MAX_RECEIPT_IDS
 from hub.protocol.topics import KIOSK_TO_HUB
+from hub.store.db import describe_db_error
 
 log = logging.getLogger(__name__)
+
+
+RETRY_MIN_S = 0.5
+RETRY_MAX_S = 30.0
 
 
 class IngestClient:
@@ -84,6 +89,11 @@ class IngestClient:
         self._stop = threading.Event()
         self._writer_thread: threading.Thread | None = None
         self._rejects = RateLimitedLog(log)
+        self._store_log = RateLimitedLog(log, 30.0)
+        self.failing_since: float | None = None
+        """monotonic time of the first failed write since the last good one."""
+        self.last_error = ""
+        self.last_commit = time.monotonic()
 
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
@@ -126,6 +136,16 @@ class IngestClient:
     def connected(self) -> bool:
         """True while connected to the broker."""
         return self.client.is_connected()
+
+    def stuck_for(self) -> float:
+        """Seconds the store has been refusing writes (0 while ingest works)."""
+        return 0.0 if self.failing_since is None else time.monotonic() - self.failing_since
+
+    def lag_s(self) -> float:
+        """Age of the oldest message received and not yet written (0 when none waits)."""
+        with self._list_lock:
+            pending = time.monotonic() - self._pending_since if self._pending else 0.0
+        return max(pending, self.stuck_for())
 
     def publish(self, topic: str, payload: bytes) -> bool:
         """Publish with QoS 1; False when the broker cannot be reached now."""
@@ -249,16 +269,30 @@ class IngestClient:
         with self._write_lock:
             items = [b[0] for b in batch]
             started = time.perf_counter()
+            delay = RETRY_MIN_S
             while True:
                 try:
                     result = self.writer.write(items)
                     break
                 except SQLAlchemyError as exc:
                     # The database is unavailable: keep the batch (unacknowledged
-                    # messages stay with the broker) and retry.
-                    log.error("cannot write an ingest batch (%s); retrying", exc.__class__.__name__)
-                    if self._stop.wait(1.0) and not self.client.is_connected():
+                    # messages stay with the broker) and retry, backing off; on stop,
+                    # give up at once (the broker hands them to the next run).
+                    cause = describe_db_error(exc)
+                    self.metrics.store_errors.inc()
+                    if self.failing_since is None:
+                        self.failing_since = time.monotonic()
+                    self.last_error = cause
+                    self._store_log.error(
+                        "store", "cannot write an ingest batch to %s: %s; retrying in %.0f s",
+                        self.writer.engine.url.render_as_string(hide_password=True), cause, delay,
+                    )  # fmt: skip
+                    if self._stop.wait(delay):
+                        log.warning("stopping with %d message(s) unwritten", len(items))
                         return
+                    delay = min(delay * 2, RETRY_MAX_S)
+            self.failing_since = None
+            self.last_commit = time.monotonic()
             self.metrics.batch_seconds.observe(time.perf_counter() - started)
             self.metrics.batch_size.observe(len(items))
             for channel, count in result.counts.items():

@@ -26,6 +26,7 @@ from sqlalchemy import (
 
 from hub.commands import apply_acks
 from hub.ingest.clock import event_time, since_time, skew_of
+from hub.ingest.clones import CloneWatch
 from hub.protocol import Channel, Event, Health, Status
 from hub.store import schema, upsert_ignore
 from hub.store.bulk import BulkStatement, insert_ignore
@@ -57,6 +58,7 @@ class BatchWriter:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._known: set[str] = set()
+        self.clones = CloneWatch()
 
     def write(self, batch: list[Inbound]) -> BatchResult:
         """Write `batch` in one transaction."""
@@ -97,10 +99,21 @@ class BatchWriter:
         """Drop a kiosk id from the cache (after it was deleted)."""
         self._known.discard(kiosk_id)
 
-    @staticmethod
-    def _statuses(conn: Connection, items: list[Inbound], skews: dict[str, float]) -> None:
+    def _statuses(self, conn: Connection, items: list[Inbound], skews: dict[str, float]) -> None:
         if not items:
             return
+        cloned = {
+            i.kiosk_id: i.received_at
+            for i in items
+            if i.message.state == "online"
+            and not i.retained
+            and self.clones.birth(i.kiosk_id, i.message.instance, i.received_at)
+        }
+        if cloned:
+            conn.execute(
+                update(schema.kiosks).where(schema.kiosks.c.id == bindparam("kid")),
+                [{"kid": kid, "clone_seen_at": at} for kid, at in cloned.items()],
+            )
         k = schema.kiosks.c
         stmt = (
             update(schema.kiosks)

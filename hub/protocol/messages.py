@@ -72,6 +72,9 @@ class Status(Message):
 
     state: Literal["online", "offline"]
     app_version: Annotated[str, Field(max_length=32)] | None = None
+    # Random per agent start: births alternating between two of them under one kiosk
+    # id are two devices with the same credentials (a cloned SD card).
+    instance: MessageId | None = None
 
 
 class DeviceState(StrEnum):

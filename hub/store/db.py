@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from hub.files import private_dir, private_sqlite
@@ -45,6 +46,53 @@ def connect(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10)
+
+
+def check_store(url: str, state_dir: Path) -> None:
+    """Before serving: the database is readable, sound, and not unexpectedly empty.
+
+    Raises StoreError with one line naming the file and the cause: a SQLite file that
+    fails its quick check (a damaged page would leave ingest stuck later), or one
+    that is empty in a state directory that was used before (a restore gone wrong
+    would otherwise start a hub with no kiosks, users or tokens: `gaia-hub migrate`
+    starts afresh on purpose). Other databases are only connected to.
+    """
+    parsed = make_url(url)
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            if parsed.get_backend_name() != "sqlite":
+                conn.exec_driver_sql("SELECT 1")
+                return
+            database = parsed.database or ""
+            tables = conn.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+            ).scalar()
+            if not tables and (state_dir / "broker").exists():
+                raise StoreError(
+                    f"{database}: the database is empty, but this state directory was used "
+                    "before: restore hub.db from a backup, or run `gaia-hub migrate` to start "
+                    "with an empty hub"
+                )
+            verdict = conn.exec_driver_sql("PRAGMA quick_check(3)").scalars().all()
+            if verdict != ["ok"]:
+                found = " ".join(" ".join(map(str, verdict)).split())[:200]
+                raise StoreError(
+                    f"{database}: the database is damaged ({found}): restore it from a backup"
+                )
+    except SQLAlchemyError as exc:
+        raise StoreError(
+            f"{parsed.database or parsed.render_as_string()}: {describe_db_error(exc)}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def describe_db_error(exc: SQLAlchemyError) -> str:
+    """The database's own words for a failure, on one line (no SQL, no parameters)."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else exc.__class__.__name__
+    return " ".join(text.split())[:200] or exc.__class__.__name__
 
 
 def migrate(engine: Engine) -> None:

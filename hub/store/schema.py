@@ -43,6 +43,8 @@ kiosks = Table(
     Column("health_json", Text),
     # The kiosk's clock minus the hub's, measured on its last health report (seconds).
     Column("clock_skew_s", Float),
+    # When births last came from two devices alternating under this id (hub.ingest.clones).
+    Column("clone_seen_at", Float),
 )
 Index("ix_kiosks_territory", kiosks.c.territory)
 

@@ -41,6 +41,7 @@ ALERT_KINDS = {
     "ui-down": "Interface arrêtée",
     "outbox-dropping": "Événements perdus",
     "clock": "Horloge décalée",
+    "clone": "Borne clonée",
     # shown as such should they appear
     "unregistered": "Non enregistrée",
 }

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 
-from hub.protocol import Channel, Status, encode, kiosk_topic
+from hub.protocol import Channel, Status, encode, kiosk_topic, new_id
 from kiosk.agent.backoff import Backoff
 from kiosk.agent.paho_io import AsyncioDriver
 from kiosk.agent.ratelimit import RateLimitedLog
@@ -88,6 +88,7 @@ class BrokerLink:
         self.on_acked: Callable[[list[int]], None] | None = None
         self.connected = False
         self.connects = 0
+        self.instance = new_id()  # this run of the agent (the hub spots clones by it)
 
         client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
@@ -131,7 +132,7 @@ class BrokerLink:
         # Subscribe again on every connect (paho forgets subscriptions: DESIGN.md §10),
         # then the birth message; both from paho's thread, before anything else is sent.
         client.subscribe([(self.commands_topic, 1), (self.receipts_topic, 1)])
-        birth = Status(state="online", app_version=self.app_version)
+        birth = Status(state="online", app_version=self.app_version, instance=self.instance)
         client.publish(self.status_topic, encode(birth), qos=1, retain=True)
         self._to_loop(self._connected_in_loop, bool(flags.session_present))
 
@@ -226,7 +227,9 @@ class BrokerLink:
                 break
             self._ended = asyncio.Event()
             # A fresh will each time, so its id and timestamp are those of this session.
-            will = encode(Status(state="offline", app_version=self.app_version))
+            will = encode(
+                Status(state="offline", app_version=self.app_version, instance=self.instance)
+            )
             self._client.will_set(self.status_topic, will, qos=1, retain=True)
             try:
                 await asyncio.to_thread(self._client.connect, self.host, self.port, self.keepalive)
@@ -251,7 +254,9 @@ class BrokerLink:
         self._closed.set()
         self._allowed.set()
         if self.connected:
-            offline = encode(Status(state="offline", app_version=self.app_version))
+            offline = encode(
+                Status(state="offline", app_version=self.app_version, instance=self.instance)
+            )
             if not await self.publish_confirmed(
                 self.status_topic, offline, retain=True, timeout=timeout
             ):

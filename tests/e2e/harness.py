@@ -39,7 +39,14 @@ class HubProcess:
     """`gaia-hub serve` in a subprocess, on the test's own broker."""
 
     def __init__(
-        self, directory: Path, broker: TestBroker, *, ingest_workers: int = 1, **alerts: Any
+        self,
+        directory: Path,
+        broker: TestBroker,
+        *,
+        ingest_workers: int = 1,
+        state_dir: Path | None = None,
+        stuck_after_s: float = 30,
+        **alerts: Any,
     ) -> None:
         self.directory = directory
         self.broker = broker
@@ -49,7 +56,7 @@ class HubProcess:
         alert_lines = "\n".join(f"{k} = {v!r}" for k, v in alerts.items())
         self.config.write_text(
             f"""
-state_dir = "{directory / "state"}"
+state_dir = "{state_dir or directory / "state"}"
 [http]
 port = {self.port}
 [mqtt]
@@ -59,6 +66,7 @@ password = "{HUB_PASSWORD}"
 client_id = "gaia-hub-e2e"
 keepalive = 5
 [ingest]
+stuck_after_s = {stuck_after_s}
 max_delay_ms = 20
 workers = {ingest_workers}
 [alerts]
@@ -66,6 +74,7 @@ evaluate_every_s = 0.5
 {alert_lines}
 """
         )
+        self.state_dir = state_dir or directory / "state"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = directory / "hub.log"
         self.cli("migrate")
@@ -78,7 +87,7 @@ evaluate_every_s = 0.5
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = connect(f"sqlite:///{self.directory / 'state' / 'hub.db'}")
+            self._engine = connect(f"sqlite:///{self.state_dir / 'hub.db'}")
         return self._engine
 
     def cli(self, *args: str, stdin: str | None = None) -> str:

@@ -129,3 +129,60 @@ def test_a_taken_broker_port_is_one_line_and_an_exit(tmp_path: Path) -> None:
         assert str(hub.broker_port) in lines[0] and "taken" in lines[0]
     finally:
         squatter.close()
+
+
+class _BrokerAt:
+    """What AgentProcess needs of a broker: its URL."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"mqtt://127.0.0.1:{port}"
+
+
+def test_a_cloned_kiosk_is_alerted_and_rotating_its_credentials_cuts_both_copies(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import select
+
+    from hub.store import connect, schema
+    from tests.e2e.harness import AgentProcess
+
+    hub = ManagedHub(tmp_path / "hub")
+    (tmp_path / "hub" / "hub.toml").write_text(
+        hub.config.read_text() + "[alerts]\nevaluate_every_s = 0.5\n"
+    )
+    token = hub.cli("kiosk", "add", "k-cloned", "--site", "Mairie", "--territory", "Agenais")
+    hub.start()
+    copies = [
+        AgentProcess(tmp_path / f"copy-{n}", "k-cloned", token, _BrokerAt(hub.broker_port))  # type: ignore[arg-type]
+        for n in (1, 2)
+    ]
+    engine = connect(f"sqlite:///{tmp_path / 'hub' / 'state' / 'hub.db'}")
+
+    def clone_alert() -> str | None:
+        with engine.connect() as conn:
+            return conn.execute(
+                select(schema.alerts.c.detail).where(
+                    schema.alerts.c.kiosk_id == "k-cloned",
+                    schema.alerts.c.kind == "clone",
+                    schema.alerts.c.closed_at.is_(None),
+                )
+            ).scalar()
+
+    try:
+        wait_for(hub.up, 30)
+        for copy in copies:
+            copy.start()
+        detail = wait_for(clone_alert, 40)
+        assert "rotate" in detail
+        new_token = hub.cli("kiosk", "rotate", "k-cloned")
+        assert new_token.startswith("gaia_k_") and new_token != token
+        time.sleep(4)  # the managed broker reloads its users within 2 s
+        assert not _connects(hub.broker_port, "k-cloned", token)
+        assert _connects(hub.broker_port, "k-cloned", new_token)
+    finally:
+        for copy in copies:
+            copy.stop()
+        if hub.process is not None:
+            hub.process.terminate()
+            hub.process.wait(30)
+        engine.dispose()
