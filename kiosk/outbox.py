@@ -15,6 +15,15 @@ phone number), so the table is small (`MAX_REQUESTS`), rows older than
 `REQUEST_MAX_AGE_S` are dropped on read, and deleted rows are overwritten
 (`secure_delete`). `OutboxRequests` is the controller's `RequestStore` port over it.
 
+A full disk never silently loses a new usage event: the outbox keeps a reserve
+file (`<outbox>.reserve`, RESERVE_BYTES) beside itself. When SQLite reports the
+disk full, the reserve is given back, the oldest rows (call-quality samples
+first) make room inside the file, and the new event goes in; the rows given up
+count in `dropped_total`, which health reports and the hub alerts on. An event
+that cannot be stored even then is counted too (`failed_total`, and in
+`dropped_total`), as soon as the outbox can be written again. The reserve is
+made again once the disk has room.
+
 A corrupt or truncated file (a power cut on a dying SD card) never stops the
 kiosk: at open, the file that fails SQLite's quick check is moved aside as
 `outbox.db.corrupt-<time>` (the last `KEEP_CORRUPT` are kept, 0600, for a
@@ -83,6 +92,18 @@ MAX_REQUESTS = 200
 REQUEST_MAX_AGE_S = 14 * 86400.0
 """A contact request not delivered within 14 days is dropped (DESIGN.md §6: keep the minimum)."""
 
+RESERVE_BYTES = 512 * 1024
+"""Disk space the outbox keeps for itself, given back when the disk is full."""
+
+WAL_LIMIT_BYTES = 256 * 1024
+"""The write-ahead log is cut back to this after each checkpoint."""
+
+ROOM_STEPS = (0, 8, 32, 128)
+"""Rows given up, step by step, to make room on a full disk (quality samples first)."""
+
+RESERVE_RETRY_S = 60.0
+"""How often a missing reserve is tried again."""
+
 KEEP_CORRUPT = 2
 """Corrupt outbox files kept beside the new one (older ones are deleted)."""
 
@@ -112,6 +133,7 @@ class OutboxStats:
 
     pending: int
     dropped_total: int
+    failed_total: int = 0
 
 
 class Outbox:
@@ -135,6 +157,10 @@ class Outbox:
         self.busy_timeout_s = busy_timeout_s
         self.salvaged: int | None = None
         """Events recovered from a corrupt file at open; None when the file was sound."""
+        self.reserve = self.path.with_name(self.path.name + ".reserve")
+        self._unsaved_failures = 0
+        self._reserve_tried = 0.0
+        self._warn = _OnceAMinute(log)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _open_lock(self.path):
@@ -144,6 +170,38 @@ class Outbox:
                     self._recover(exc)
         except (OSError, sqlite3.Error) as exc:
             raise OutboxError(f"{self.path}: {exc}") from exc
+        self._ensure_reserve()
+
+    def _ensure_reserve(self) -> None:
+        """Make the reserve file when missing and the disk has room (at most once a minute)."""
+        if self.reserve.exists():
+            return
+        now = time.monotonic()
+        if self._reserve_tried and now - self._reserve_tried < RESERVE_RETRY_S:
+            return
+        self._reserve_tried = now
+        try:
+            fd = os.open(self.reserve, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            return
+        try:
+            os.posix_fallocate(fd, 0, RESERVE_BYTES)
+        except OSError as exc:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                self.reserve.unlink()
+            log.warning("no room for the outbox's reserve yet: %s", exc.strerror)
+            return
+        os.close(fd)
+
+    def _release_reserve(self) -> bool:
+        """Give the reserve's space back to the disk; True when there was one."""
+        try:
+            self.reserve.unlink()
+        except OSError:
+            return False
+        self._reserve_tried = time.monotonic()
+        return True
 
     def _open(self) -> None:
         """Connect, set the pragmas, create the schema, and check the file is sound."""
@@ -159,6 +217,10 @@ class Outbox:
             self._db.execute("PRAGMA synchronous = NORMAL")
             # Deleted rows (delivered contact requests) are overwritten, not just unlinked.
             self._db.execute("PRAGMA secure_delete = ON")
+            # A small WAL, checkpointed often and cut back after: on a kiosk's small state
+            # partition the default (4 MiB before a checkpoint) is a disk filling itself.
+            self._db.execute("PRAGMA wal_autocheckpoint = 64")
+            self._db.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
             verdict = self._db.execute("PRAGMA quick_check").fetchone()
             if verdict is None or verdict[0] != "ok":
                 raise sqlite3.DatabaseError(f"quick_check: {verdict[0] if verdict else '?'}")
@@ -236,24 +298,92 @@ class Outbox:
         return int(row[0]) if row else 0
 
     def append(self, event: Event) -> int:
-        """Store one event; drop the oldest rows while over a bound. Returns how many dropped."""
+        """Store one event; drop the oldest rows while over a bound. Returns how many dropped.
+
+        On a full disk, room is made as the module docstring says; raises OutboxError
+        only when even that fails (the event is then counted as lost).
+        """
         payload = encode(event)
+        try:
+            dropped = self._insert(event.id, payload)
+        except OutboxError as exc:
+            if not _disk_full(exc):
+                self._unsaved_failures += 1
+                raise
+            dropped = self._insert_when_full(event.id, payload)
+        if not self.reserve.exists():
+            self._ensure_reserve()
+        return dropped
+
+    def _insert(self, event_id: str, payload: bytes) -> int:
+        """The insert itself, bounds kept; earlier lost events are counted with it."""
+        lost = self._unsaved_failures
         with self._tx() as db:
+            dropped = 0
             db.execute(
                 "INSERT INTO events (event_id, payload, size) VALUES (?, ?, ?)",
-                (event.id, payload, len(payload)),
+                (event_id, payload, len(payload)),
             )
+            if lost:
+                db.execute("UPDATE meta SET value = value + ? WHERE key = 'dropped_total'", (lost,))
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('failed_total', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = value + excluded.value",
+                    (lost,),
+                )
             count, size = self._meta(db, "count"), self._meta(db, "bytes")
-            if count <= self.max_events and size <= self.max_bytes:
-                return 0
-            dropped, last_seq = 0, None
-            for seq, row_size in db.execute("SELECT seq, size FROM events ORDER BY seq"):
-                if count <= self.max_events and size <= self.max_bytes:
-                    break
-                count, size, dropped, last_seq = count - 1, size - row_size, dropped + 1, seq
-            db.execute("DELETE FROM events WHERE seq <= ?", (last_seq,))
-            db.execute("UPDATE meta SET value = value + ? WHERE key = 'dropped_total'", (dropped,))
-            return dropped
+            if count > self.max_events or size > self.max_bytes:
+                last_seq = None
+                for seq, row_size in db.execute("SELECT seq, size FROM events ORDER BY seq"):
+                    if count <= self.max_events and size <= self.max_bytes:
+                        break
+                    count, size, dropped, last_seq = count - 1, size - row_size, dropped + 1, seq
+                db.execute("DELETE FROM events WHERE seq <= ?", (last_seq,))
+                db.execute(
+                    "UPDATE meta SET value = value + ? WHERE key = 'dropped_total'", (dropped,)
+                )
+        self._unsaved_failures -= lost  # committed: they are on record now
+        return dropped
+
+    @staticmethod
+    def _make_room(db: sqlite3.Connection, count: int) -> int:
+        """Give up the `count` oldest rows, call-quality samples first; returns how many."""
+        rows = db.execute(
+            "SELECT seq FROM events WHERE CAST(payload AS TEXT) LIKE '%\"call.quality\"%'"
+            " ORDER BY seq LIMIT ?",
+            (count,),
+        ).fetchall()
+        if len(rows) < count:
+            rows += db.execute(
+                "SELECT seq FROM events ORDER BY seq LIMIT ?", (count - len(rows),)
+            ).fetchall()
+        db.executemany("DELETE FROM events WHERE seq = ?", rows)
+        return len(rows)
+
+    def _insert_when_full(self, event_id: str, payload: bytes) -> int:
+        """The disk is full: give back the reserve, then make room in the file, a little
+        more each time (each step its own small transaction, then a checkpoint), until the
+        event goes in; it counts as lost if it never does."""
+        released = self._release_reserve()
+        self._warn.error(
+            "full", "the disk under the outbox is full (%s): oldest events make room",
+            "reserve given back" if released else "no reserve left",
+        )  # fmt: skip
+        dropped = 0
+        for rows in ROOM_STEPS:
+            with contextlib.suppress(OutboxError):
+                if rows:
+                    with self._tx() as db:
+                        freed = self._make_room(db, rows)
+                        db.execute(
+                            "UPDATE meta SET value = value + ? WHERE key = 'dropped_total'",
+                            (freed,),
+                        )
+                    dropped += freed
+                self._read("PRAGMA wal_checkpoint(TRUNCATE)")  # the log's space back
+                return dropped + self._insert(event_id, payload)
+        self._unsaved_failures += 1
+        raise OutboxError(f"{self.path}: disk full, event not stored (counted as lost)")
 
     def pending(
         self, limit: int, exclude_ids: Collection[int] = (), *, after_seq: int = 0
@@ -289,9 +419,12 @@ class Outbox:
             return before - self._meta(db, "count")
 
     def stats(self) -> OutboxStats:
-        """Pending count and the all-time number of dropped events."""
+        """Pending count, the all-time number of dropped events, and of those that could
+        not be stored at all (a full disk)."""
         meta = {str(k): int(v) for k, v in self._read("SELECT key, value FROM meta")}
-        return OutboxStats(meta.get("count", 0), meta.get("dropped_total", 0))
+        return OutboxStats(
+            meta.get("count", 0), meta.get("dropped_total", 0), meta.get("failed_total", 0)
+        )
 
     def take_dropped_recent(self) -> int:
         """Events dropped since the previous call (persisted, so none is reported twice)."""
@@ -427,6 +560,29 @@ class OutboxRequests:
             self.outbox.delete_request(request_id)
         except OutboxError as exc:
             log.error("contact request not deleted: %s", type(exc.__cause__).__name__)
+
+
+class _OnceAMinute:
+    """A log line per key at most once a minute (a full disk fails every append)."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+        self._last: dict[str, float] = {}
+
+    def error(self, key: str, msg: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._last.get(key, -1e9) >= 60:
+            self._last[key] = now
+            self.logger.error(msg, *args)
+
+
+def _disk_full(exc: OutboxError) -> bool:
+    """True when SQLite could not write because the disk (or its quota) is full."""
+    cause = exc.__cause__
+    text = str(cause or exc).lower()
+    return isinstance(cause, sqlite3.OperationalError | OSError) and (
+        "full" in text or "no space" in text
+    )
 
 
 @contextmanager

@@ -119,6 +119,8 @@ class Health(Message):
     outbox_pending: Annotated[int, Field(ge=0)] = 0
     outbox_dropped_total: Annotated[int, Field(ge=0)] = 0
     outbox_dropped_recent: Annotated[int, Field(ge=0)] = 0
+    # Usage events that could not be stored at all (a full disk); also in the dropped ones.
+    outbox_failed_total: Annotated[int, Field(ge=0)] = 0
 
 
 class EventType(StrEnum):

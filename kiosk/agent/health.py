@@ -132,4 +132,5 @@ def build_health(
         outbox_pending=max(0, outbox.pending),
         outbox_dropped_total=max(0, outbox.dropped_total),
         outbox_dropped_recent=max(0, dropped_recent),
+        outbox_failed_total=max(0, outbox.failed_total),
     )
