@@ -55,10 +55,12 @@ class CommandSender:
         except ValueError as exc:
             raise CommandError(f"invalid command: {exc}") from None
         with self.engine.begin() as conn:
-            registered = conn.execute(
-                select(schema.kiosks.c.registered).where(schema.kiosks.c.id == kiosk_id)
-            ).scalar()
-            if not registered:
+            kiosk = conn.execute(
+                select(schema.kiosks.c.registered, schema.kiosks.c.clock_skew_s).where(
+                    schema.kiosks.c.id == kiosk_id
+                )
+            ).first()
+            if kiosk is None or not kiosk.registered:
                 raise CommandError(f"no registered kiosk {kiosk_id}")
             conn.execute(
                 insert(schema.commands).values(
@@ -74,7 +76,7 @@ class CommandSender:
             )
             audit(conn, actor, "command.send", kiosk_id, f"{command_name.value} id={command.id}")
         published = self.publish is not None and self.publish(
-            kiosk_topic(kiosk_id, "commands"), encode(command)
+            kiosk_topic(kiosk_id, "commands"), encode(on_kiosk_clock(command, kiosk.clock_skew_s))
         )
         if not published:
             with self.engine.begin() as conn:
@@ -84,6 +86,25 @@ class CommandSender:
                     .values(status="failed", detail="broker unreachable")
                 )
         return get_command(self.engine, command.id) or {}
+
+
+SKEW_CORRECTED_S = 30.0
+"""Beyond this measured skew, a command's times are sent on the kiosk's own clock."""
+
+
+def on_kiosk_clock(command: Command, skew_s: float | None) -> Command:
+    """The command as the kiosk will judge it: its times moved by the kiosk's measured
+    clock skew (hub.ingest.clock), so a kiosk a day ahead (or at 1970 before NTP) neither
+    refuses every command as expired nor runs a stale one. The database keeps hub time."""
+    if skew_s is None or abs(skew_s) <= SKEW_CORRECTED_S:
+        return command
+    shift = timedelta(seconds=skew_s)
+    try:
+        return command.model_copy(
+            update={"ts": command.ts + shift, "expires": command.expires + shift}
+        )
+    except OverflowError:
+        return command
 
 
 def get_command(engine: Engine, command_id: str) -> dict[str, Any] | None:
@@ -126,9 +147,10 @@ ACK_STATUS = {
 }
 
 
-def apply_acks(conn: Connection, acks: list[tuple[str, Ack]]) -> None:
-    """Record kiosk acks; an ack only counts from the kiosk the command was sent to."""
-    for kiosk_id, ack in acks:
+def apply_acks(conn: Connection, acks: list[tuple[str, Ack, float]]) -> None:
+    """Record kiosk acks (kiosk id, ack, arrival on the hub's clock); an ack only counts
+    from the kiosk the command was sent to, and is dated by its arrival."""
+    for kiosk_id, ack, received_at in acks:
         conn.execute(
             update(schema.commands)
             .where(
@@ -140,6 +162,6 @@ def apply_acks(conn: Connection, acks: list[tuple[str, Ack]]) -> None:
                 status=ACK_STATUS.get(ack.result, "failed"),
                 result=ack.result.value,
                 detail=ack.detail,
-                acked_at=ack.ts.timestamp(),
+                acked_at=received_at,
             )
         )

@@ -75,7 +75,10 @@ class BatchWriter:
             new_events = EVENTS_INSERT.execute_rows(
                 conn, [_event_row(i, skews.get(i.kiosk_id)) for i in events]
             )
-            apply_acks(conn, [(i.kiosk_id, i.message) for i in batch if i.channel is Channel.ACKS])
+            apply_acks(
+                conn,
+                [(i.kiosk_id, i.message, i.received_at) for i in batch if i.channel is Channel.ACKS],
+            )
             self._last_seen(conn, batch)
         return BatchResult(counts, new_events, new_kiosks)
 

@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -89,3 +90,18 @@ def test_a_wrong_kiosk_clock_loses_nothing_and_is_alerted(
             10,
         )
     assert abs(hub.kiosk("k-clock").status_since - time.time()) < 120  # "online since"
+    # A remote command is judged on the kiosk's clock: run, not refused as expired.
+    token = hub.api_token()
+    with httpx.Client(base_url=hub.url, headers={"Authorization": f"Bearer {token}"}) as api:
+        sent = api.post("/api/v1/kiosks/k-clock/commands", json={"name": "reload-config"})
+        assert sent.status_code == 202, sent.text
+        command_id = sent.json()["id"]
+        done = wait_for(
+            lambda: (
+                (s := api.get(f"/api/v1/commands/{command_id}").json())["status"] != "sent" and s
+            ),
+            15,
+        )
+    assert (done["status"], done["result"]) == ("acked", "ok"), done
+    acked = datetime.fromisoformat(done["acked_at"]).timestamp()
+    assert abs(acked - time.time()) < 60  # dated by its arrival, not the kiosk's clock
