@@ -77,7 +77,11 @@ class BatchWriter:
             )
             apply_acks(
                 conn,
-                [(i.kiosk_id, i.message, i.received_at) for i in batch if i.channel is Channel.ACKS],
+                [
+                    (i.kiosk_id, i.message, i.received_at)
+                    for i in batch
+                    if i.channel is Channel.ACKS
+                ],
             )
             self._last_seen(conn, batch)
         return BatchResult(counts, new_events, new_kiosks)
