@@ -160,7 +160,10 @@ class Outbox:
         self.reserve = self.path.with_name(self.path.name + ".reserve")
         self._unsaved_failures = 0
         self._reserve_tried = 0.0
-        self._warn = _OnceAMinute(log)
+        # Imported here: the agent package imports this module (a cycle at import time).
+        from kiosk.agent.ratelimit import RateLimitedLog
+
+        self._warn = RateLimitedLog(log, 60.0)  # a full disk fails every append
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _open_lock(self.path):
@@ -560,20 +563,6 @@ class OutboxRequests:
             self.outbox.delete_request(request_id)
         except OutboxError as exc:
             log.error("contact request not deleted: %s", type(exc.__cause__).__name__)
-
-
-class _OnceAMinute:
-    """A log line per key at most once a minute (a full disk fails every append)."""
-
-    def __init__(self, logger: logging.Logger) -> None:
-        self.logger = logger
-        self._last: dict[str, float] = {}
-
-    def error(self, key: str, msg: str, *args: object) -> None:
-        now = time.monotonic()
-        if now - self._last.get(key, -1e9) >= 60:
-            self._last[key] = now
-            self.logger.error(msg, *args)
 
 
 def _disk_full(exc: OutboxError) -> bool:
