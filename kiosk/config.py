@@ -127,6 +127,13 @@ class CallConfig(_Section):
     sim_call_s: Annotated[float, Field(gt=0)] = 600
 
 
+class ClockConfig(_Section):
+    # "auto": usage events stamped before the clock is synchronised (systemd-timesyncd's
+    # flag, or the kernel's NTP state) also carry the boot clock, for the hub to time
+    # them (kiosk.clock). "trust": the clock is known good (a machine with a real RTC).
+    sync: Literal["auto", "trust"] = "auto"
+
+
 class KioskConfig(_Section):
     """The whole kiosk configuration."""
 
@@ -140,6 +147,7 @@ class KioskConfig(_Section):
     ui: UiConfig = Field(default_factory=UiConfig)
     devices: DevicesConfig = Field(default_factory=DevicesConfig)
     call: CallConfig = Field(default_factory=CallConfig)
+    clock: ClockConfig = Field(default_factory=ClockConfig)
 
     @property
     def outbox_path(self) -> Path:

@@ -13,6 +13,12 @@ year behind. So:
   further back than an outbox can hold (`MAX_EVENT_AGE_S`): the clock was wrong
   when it stamped (1970 before NTP), so the arrival time stands. The stamp as
   reported is kept beside it (`events.kiosk_ts`).
+- An event stamped before the kiosk's clock was synchronised says so, with the
+  moment on the kiosk's boot clock (`Event.unsynced`, kiosk.clock): the skew
+  measured now does not apply to it (the clock jumped since). Health reports
+  carry the boot's id and uptime, which place that boot on the hub's clock
+  (`kiosks.booted_at`); an unsynced event of that boot is timed from it. One of
+  an earlier boot falls back to the rule above.
 - Events are purged by their arrival time: a kiosk at 1970 no longer sees its
   events deleted as 56 years old the moment they are stored.
 """
@@ -31,8 +37,15 @@ def skew_of(reported_ts: float, received_at: float) -> float:
     return reported_ts - received_at
 
 
-def event_time(kiosk_ts: float, received_at: float, skew: float | None) -> float:
-    """When an event happened on the hub's clock (see the module docstring)."""
+def event_time(
+    kiosk_ts: float, received_at: float, skew: float | None, booted_at: float | None = None
+) -> float:
+    """When an event happened on the hub's clock (see the module docstring).
+
+    `booted_at` is given for an unsynced event of the kiosk's current boot: then
+    `kiosk_ts` is its uptime when stamped, not a wall-clock time."""
+    if booted_at is not None:
+        return min(booted_at + kiosk_ts, received_at)
     corrected = kiosk_ts - (skew or 0.0)
     if corrected > received_at + MAX_AHEAD_S or corrected < received_at - MAX_EVENT_AGE_S:
         return received_at

@@ -284,7 +284,7 @@ class IngestClient:
                         self.failing_since = time.monotonic()
                     self.last_error = cause
                     self._store_log.error(
-                        "store", "cannot write an ingest batch to %s: %s; retrying in %.0f s",
+                        "store", "cannot write an ingest batch to %s: %s; retrying in %.1f s",
                         self.writer.engine.url.render_as_string(hide_password=True), cause, delay,
                     )  # fmt: skip
                     if self._stop.wait(delay):

@@ -70,10 +70,11 @@ class BatchWriter:
             self._health(conn, [i for i in batch if i.channel is Channel.HEALTH])
             statuses = [i for i in batch if i.channel is Channel.STATUS]
             events = [i for i in batch if i.channel is Channel.EVENTS]
-            skews = _skews(conn, {i.kiosk_id for i in statuses + events})
+            clocks = _clocks(conn, {i.kiosk_id for i in statuses + events})
+            skews = {k: c.skew for k, c in clocks.items() if c.skew is not None}
             self._statuses(conn, statuses, skews)
             new_events = EVENTS_INSERT.execute_rows(
-                conn, [_event_row(i, skews.get(i.kiosk_id)) for i in events]
+                conn, [_event_row(i, clocks.get(i.kiosk_id)) for i in events]
             )
             apply_acks(
                 conn,
@@ -178,6 +179,8 @@ class BatchWriter:
                     "kid": kid,
                     "hts": item.received_at,
                     "skew": skew_of((h := item.message).ts.timestamp(), item.received_at),
+                    "boot": h.boot,
+                    "booted": None if h.boot is None else item.received_at - h.uptime_s,
                     "version": h.app_version,
                     "temp": h.cpu_temp_c,
                     "disk": h.disk_used_pct,
@@ -217,6 +220,8 @@ KIOSK_HEALTH_UPDATE = BulkStatement(
     .values(
         last_health_at=bindparam("hts"),
         clock_skew_s=bindparam("skew"),
+        boot_id=bindparam("boot"),
+        booted_at=bindparam("booted"),
         app_version=bindparam("version"),
         cpu_temp_c=bindparam("temp"),
         disk_used_pct=bindparam("disk"),
@@ -239,24 +244,37 @@ LAST_SEEN_UPDATE = BulkStatement(
 )
 
 
-def _skews(conn: Connection, kiosk_ids: set[str]) -> dict[str, float]:
-    """The measured clock skew of these kiosks (those measured at all)."""
+@dataclass(frozen=True, slots=True)
+class KioskClock:
+    """What the hub measured of a kiosk's clocks (hub.ingest.clock)."""
+
+    skew: float | None
+    boot: str | None
+    booted_at: float | None
+
+
+def _clocks(conn: Connection, kiosk_ids: set[str]) -> dict[str, KioskClock]:
+    """The measured clocks of these kiosks."""
     if not kiosk_ids:
         return {}
     rows = conn.execute(
-        select(_k.id, _k.clock_skew_s).where(_k.id.in_(kiosk_ids), _k.clock_skew_s.is_not(None))
+        select(_k.id, _k.clock_skew_s, _k.boot_id, _k.booted_at).where(_k.id.in_(kiosk_ids))
     )
-    return {r.id: float(r.clock_skew_s) for r in rows}
+    return {r.id: KioskClock(r.clock_skew_s, r.boot_id, r.booted_at) for r in rows}
 
 
-def _event_row(item: Inbound, skew: float | None) -> tuple[Any, ...]:
+def _event_row(item: Inbound, clock: KioskClock | None) -> tuple[Any, ...]:
     """An events row, in EVENT_KEYS order: its time on the hub's clock (hub.ingest.clock)."""
     event: Event = item.message
     stamped = event.ts.timestamp()
+    when = event_time(stamped, item.received_at, clock.skew if clock else None)
+    boot = event.unsynced
+    if boot is not None and clock and clock.booted_at is not None and boot.boot == clock.boot:
+        when = event_time(boot.uptime_s, item.received_at, None, clock.booted_at)
     return (
         event.id,
         item.kiosk_id,
-        event_time(stamped, item.received_at, skew),
+        when,
         item.received_at,
         event.type.value,
         event.session,

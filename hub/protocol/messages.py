@@ -104,10 +104,22 @@ class Devices(BaseModel):
 Percent = Annotated[float, Field(ge=0, le=100)]
 
 
+class BootTime(BaseModel):
+    """A moment on a kiosk's boot clock, which NTP never steps (kiosk.clock)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    boot: MessageId  # the kernel's random id of that boot
+    uptime_s: Annotated[float, Field(ge=0, le=1e9)]
+
+
 class Health(Message):
     """Periodic health report of a kiosk (agent and, through it, the UI)."""
 
     uptime_s: Annotated[float, Field(ge=0)]
+    # With `uptime_s`, places this boot on the hub's clock: events stamped before the
+    # kiosk's clock was synchronised are timed by it (hub.ingest.clock).
+    boot: MessageId | None = None
     load1: Annotated[float, Field(ge=0)]
     cpu_temp_c: Annotated[float, Field(ge=-50, le=150)] | None = None
     mem_used_pct: Percent
@@ -150,6 +162,8 @@ class Event(Message):
     topic: Code | None = None
     value: Annotated[float, Field(ge=0, le=1e7)] | None = None
     detail: Code | None = None
+    # Set when `ts` was stamped before the kiosk's clock was synchronised (kiosk.clock).
+    unsynced: BootTime | None = None
 
 
 class CommandName(StrEnum):

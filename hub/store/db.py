@@ -88,11 +88,20 @@ def check_store(url: str, state_dir: Path) -> None:
         engine.dispose()
 
 
+# SQLite's and PostgreSQL's names for a damaged database (not a failing write).
+_DAMAGED = {"SQLITE_CORRUPT", "SQLITE_NOTADB", "XX001", "XX002"}
+
+
 def describe_db_error(exc: SQLAlchemyError) -> str:
-    """The database's own words for a failure, on one line (no SQL, no parameters)."""
+    """The database's own words for a failure, on one line (no SQL, no parameters);
+    damage found at run time is named as such, with what to do."""
     orig = getattr(exc, "orig", None)
     text = str(orig) if orig is not None else exc.__class__.__name__
-    return " ".join(text.split())[:200] or exc.__class__.__name__
+    words = " ".join(text.split())[:200] or exc.__class__.__name__
+    code = getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None)
+    if code in _DAMAGED:
+        return f"the database is damaged ({words}): stop the hub and restore it from a backup"
+    return words
 
 
 def migrate(engine: Engine) -> None:

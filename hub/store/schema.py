@@ -45,6 +45,10 @@ kiosks = Table(
     Column("clock_skew_s", Float),
     # When births last came from two devices alternating under this id (hub.ingest.clones).
     Column("clone_seen_at", Float),
+    # The kiosk's current boot (its kernel's id) and when it booted, on the hub's clock:
+    # events stamped before its clock was synchronised are timed by it (hub.ingest.clock).
+    Column("boot_id", String(64)),
+    Column("booted_at", Float),
 )
 Index("ix_kiosks_territory", kiosks.c.territory)
 

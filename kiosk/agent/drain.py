@@ -53,6 +53,7 @@ class Drainer:
         receipt_timeout_s: float = 30.0,
         receipt_timeout_max_s: float = 600.0,
         on_acked: Callable[[list[str]], None] | None = None,
+        ready: Callable[[], bool] | None = None,
         log: logging.Logger | None = None,
     ) -> None:
         self.outbox = outbox
@@ -65,6 +66,8 @@ class Drainer:
         self.receipt_timeout_max_s = receipt_timeout_max_s
         self.log = log or logging.getLogger(__name__)
         self.on_acked = on_acked
+        self.ready = ready
+        """Publish only while this says so (the agent: once the hub has this boot's health)."""
         self.warn = RateLimitedLog(self.log)
         self.published = 0
         self.acked = 0  # receipted by the hub
@@ -154,7 +157,7 @@ class Drainer:
 
     def pump(self) -> int:
         """Publish as many pending rows as the window allows; returns how many."""
-        if not self.link.connected:
+        if not self.link.connected or (self.ready is not None and not self.ready()):
             return 0
         now = time.monotonic()
         self._expire(now)

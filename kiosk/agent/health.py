@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Protocol
 import psutil
 
 from hub.protocol import DeviceState, Health
+from kiosk.clock import boot_id, uptime_s
 from kiosk.outbox import OutboxStats
 from kiosk.uilink import DEVICES
 
@@ -36,6 +36,7 @@ class SystemSample:
     mem_used_pct: float
     disk_used_pct: float
     net_iface: str | None
+    boot: str | None = None  # this boot's id (kiosk.clock); None on a simulated board
 
 
 class Probe(Protocol):
@@ -94,12 +95,13 @@ class SystemProbe:
     def sample(self) -> SystemSample:
         """Read the machine now."""
         return SystemSample(
-            uptime_s=max(0.0, time.time() - psutil.boot_time()),
+            uptime_s=uptime_s(),
             load1=os.getloadavg()[0],
             cpu_temp_c=cpu_temperature(),
             mem_used_pct=psutil.virtual_memory().percent,
             disk_used_pct=psutil.disk_usage(str(_existing(self.disk_path))).percent,
             net_iface=main_interface(),
+            boot=boot_id(),
         )
 
 
@@ -121,6 +123,7 @@ def build_health(
         temp = None  # a broken sensor, not a reading
     return Health(
         uptime_s=round(max(0.0, sample.uptime_s), 1),
+        boot=sample.boot,
         load1=round(max(0.0, sample.load1), 2),
         cpu_temp_c=None if temp is None else round(temp, 1),
         mem_used_pct=_pct(sample.mem_used_pct),

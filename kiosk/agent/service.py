@@ -48,6 +48,8 @@ ACK_TIMEOUT_S = 2.0
 # and paho must not queue stale reports through an outage. The agent publishes it only
 # while connected, and once right after each connect.
 HEALTH_QOS = 0
+FIRST_HEALTH_WAIT_S = 5.0
+"""How long events wait for the first health report after a connect (see _hub_knows_this_boot)."""
 
 
 class Agent:
@@ -99,6 +101,7 @@ class Agent:
             receipt_timeout_s=config.agent.receipt_timeout_s,
             receipt_timeout_max_s=config.agent.receipt_timeout_max_s,
             on_acked=on_events_acked,
+            ready=self._hub_knows_this_boot,
             log=self.log,
         )
         self.commands = CommandRunner(
@@ -119,12 +122,22 @@ class Agent:
         self._command_queue: asyncio.Queue[bytes] = asyncio.Queue(COMMAND_QUEUE)
         self._health_now = asyncio.Event()
         self._drops: deque[tuple[float, int]] = deque()  # (when, how many) taken from the outbox
+        self._health_out = False  # since the last connect
+        self._connected_at = 0.0
 
     # --- callbacks from the link (in the event loop) ---------------------------------
 
     def _connected(self, _session_present: bool) -> None:
+        self._health_out = False
+        self._connected_at = time.monotonic()
         self.drainer.connected()
         self._health_now.set()
+
+    def _hub_knows_this_boot(self) -> bool:
+        """Events go out after this connection's first health report, which tells the
+        hub this boot's id and uptime: it times the events stamped before NTP answered
+        by them (kiosk.clock). At most `FIRST_HEALTH_WAIT_S` late if health fails."""
+        return self._health_out or time.monotonic() - self._connected_at > FIRST_HEALTH_WAIT_S
 
     def _message(self, topic: str, payload: bytes) -> None:
         if topic == self.link.receipts_topic:
@@ -192,6 +205,9 @@ class Agent:
             if self.link.publish(self.health_topic, encode(health), qos=HEALTH_QOS) is not None:
                 self.health_sent += 1
                 self.last_health = health
+                if not self._health_out:
+                    self._health_out = True
+                    self.drainer.wake()
 
     # --- commands ------------------------------------------------------------------
 

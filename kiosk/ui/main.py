@@ -53,6 +53,7 @@ async def ui_parts(config: KioskConfig) -> AsyncIterator[UiParts]:
     """Build the ports and the controller from config; close them all on exit."""
     from kiosk.call import open_call_service
     from kiosk.catalog_cache import FileCatalogCache
+    from kiosk.clock import ClockSync
     from kiosk.hubclient import HubClient
     from kiosk.outbox import Outbox, OutboxRequests
     from kiosk.printing import open_printer
@@ -78,7 +79,7 @@ async def ui_parts(config: KioskConfig) -> AsyncIterator[UiParts]:
             calls=calls,
             printer=printer,
             speech=speech,
-            events=OutboxEventSink(outbox),
+            events=OutboxEventSink(outbox, ClockSync(config.clock.sync)),
             requests=OutboxRequests(outbox),
             catalog_cache=FileCatalogCache(config.catalog_cache_path),
             settings=controller_settings(config),

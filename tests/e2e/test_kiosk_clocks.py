@@ -105,3 +105,38 @@ def test_a_wrong_kiosk_clock_loses_nothing_and_is_alerted(
     assert (done["status"], done["result"]) == ("acked", "ok"), done
     acked = datetime.fromisoformat(done["acked_at"]).timestamp()
     assert abs(acked - time.time()) < 60  # dated by its arrival, not the kiosk's clock
+
+
+def test_events_stamped_before_ntp_answered_are_filed_when_they_happened(
+    tmp_path: Path, hub: HubProcess, broker: TestBroker, agents: list[AgentProcess]
+) -> None:
+    """The UI stamped 50 sessions while the Pi still believed it was 1970; NTP has
+    answered since, so the agent's clock (and the skew the hub measures) is right.
+    The boot clock the UI recorded beside each stamp files them when they happened."""
+    from hub.protocol import BootTime
+    from kiosk.clock import boot_id, uptime_s
+
+    token = hub.register("k-ntp", "Mairie de Nérac", "Albret")
+    agent = AgentProcess(tmp_path / "kiosk", "k-ntp", token, broker)
+    agents.append(agent)
+    agent.outbox_path.parent.mkdir(parents=True, exist_ok=True)
+    age = min(600.0, uptime_s() - 60)  # ten minutes ago (on a machine up that long)
+    happened: dict[str, float] = {}
+    with Outbox(agent.outbox_path) as outbox:
+        for i in range(50):
+            at = uptime_s() - age + i
+            event = Event(
+                type=EventType.SESSION_STARTED,
+                session=f"session-{i:04d}",
+                ts=datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=at),
+                unsynced=BootTime(boot=boot_id(), uptime_s=at),
+            )
+            outbox.append(event)
+            happened[event.id] = time.time() - age + i
+    agent.start()
+    wait_for(lambda: set(happened) <= set(hub.event_ids()), 30)
+    with hub.engine.connect() as conn:
+        rows = conn.execute(select(schema.events).where(schema.events.c.id.in_(happened))).all()
+    assert len(rows) == 50, f"{50 - len(rows)} of 50 events lost"
+    errors = [abs(r.ts - happened[r.id]) for r in rows]
+    assert max(errors) < 5, f"filed up to {max(errors):.0f} s away from when they happened"

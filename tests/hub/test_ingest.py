@@ -186,6 +186,39 @@ def test_a_health_report_dated_2099_freezes_nothing(
     pub.loop_stop()
 
 
+def test_events_stamped_before_ntp_are_timed_by_the_boot_clock(
+    broker: TestBroker, engine: Engine, ingest: IngestClient
+) -> None:
+    """A kiosk stamped events at "1970" before NTP answered; its clock is right now,
+    so the skew measured now (zero) cannot correct them: the boot clock does."""
+    from datetime import UTC, datetime
+
+    from hub.protocol import BootTime
+
+    pub = tester_client(broker.port)
+    boot = "b" * 32
+    pub.publish(kiosk_topic("k-agen", "health"), encode(health(uptime_s=5000, boot=boot)), qos=1)
+    wait_for(lambda: count(engine, schema.health) == 1)
+    booted = time.time() - 5000
+    epoch = datetime(1970, 1, 1, 0, 1, tzinfo=UTC)
+    this_boot = Event(
+        type=EventType.SESSION_STARTED, ts=epoch, unsynced=BootTime(boot=boot, uptime_s=1400)
+    )
+    # One of an earlier boot cannot be placed: filed at its arrival, never in 1970.
+    earlier = Event(
+        type=EventType.SESSION_STARTED, ts=epoch, unsynced=BootTime(boot="a" * 32, uptime_s=9)
+    )
+    for event in (this_boot, earlier):
+        pub.publish(kiosk_topic("k-agen", "events"), encode(event), qos=1)
+    wait_for(lambda: count(engine, schema.events) == 2)
+    with engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(select(schema.events))}
+    assert abs(rows[this_boot.id].ts - (booted + 1400)) < 5  # an hour after boot, not now
+    assert abs(rows[earlier.id].ts - time.time()) < 10
+    assert rows[this_boot.id].kiosk_ts == epoch.timestamp()  # the stamp as reported is kept
+    pub.loop_stop()
+
+
 def test_hub_offline_messages_are_delivered_on_return(
     broker: TestBroker, engine: Engine, ingest: IngestClient
 ) -> None:
@@ -235,3 +268,66 @@ def test_committed_events_get_a_receipt_to_their_kiosk(
     assert receipts.payloads("k-fumel/receipts") == []
     assert count(engine, schema.events) == 20
     pub.loop_stop()
+
+
+def test_a_database_damaged_at_run_time_is_named_and_nothing_is_acknowledged(
+    broker: TestBroker, engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Index pages go bad while the hub runs: ingest says the database is damaged, names
+    the file, and keeps the kiosk's events with the broker rather than losing them."""
+    import sqlite3
+
+    from sqlalchemy import insert, update
+
+    now = time.time()
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema.events),
+            [
+                {"id": f"event-{i:06d}", "kiosk_id": "k-agen", "ts": now - i, "received_at": now,
+                 "type": "session.started"}
+                for i in range(3000)
+            ],
+        )  # fmt: skip
+    path = tmp_path / "hub.db"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = [
+        n for (n,) in db.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'ix_events_ts' AND pagetype = 'leaf'"
+        )
+    ]  # fmt: skip
+    db.close()
+    backup = path.read_bytes()
+    with path.open("r+b") as f:
+        for n in pages:
+            f.seek((n - 1) * 4096)
+            f.write(b"\x5a" * 4096)
+    with engine.begin() as conn:  # a write the hub's connections notice: caches dropped
+        conn.execute(update(schema.kiosks).values(site="Mairie d'Agen"))
+    client = hub_client(broker, engine)
+    client.start()
+    try:
+        wait_for(lambda: client.connected, 5)
+        pub = tester_client(broker.port)
+        event = Event(type=EventType.SESSION_STARTED, session="session-0001")
+        pub.publish(kiosk_topic("k-agen", "events"), encode(event), qos=1)
+        wait_for(lambda: client.last_error, 10)
+        assert "damaged" in client.last_error and "backup" in client.last_error
+        wait_for(lambda: any("cannot write" in r.getMessage() for r in caplog.records), 5)
+        line = next(r.getMessage() for r in caplog.records if "cannot write" in r.getMessage())
+        assert str(path) in line and "damaged" in line
+    finally:
+        client.stop()
+    # Restored from the backup, the next run gets the event from the broker.
+    engine.dispose()
+    for extra in (path.with_name("hub.db-wal"), path.with_name("hub.db-shm")):
+        extra.unlink(missing_ok=True)
+    path.write_bytes(backup)
+    client = hub_client(broker, engine)
+    client.start()
+    try:
+        wait_for(lambda: count(engine, schema.events, schema.events.c.id == event.id) == 1, 10)
+    finally:
+        client.stop()
+        pub.loop_stop()

@@ -112,3 +112,12 @@ def test_receipted_ids_are_reported(tmp_path: Path) -> None:
     assert got == []
     drainer.received(ids)
     assert got == ids
+
+
+def test_nothing_goes_out_before_the_agent_says_ready(tmp_path: Path) -> None:
+    """The agent holds events until the hub has this boot's health (kiosk.clock)."""
+    ready = False
+    drainer, link, _ = make(tmp_path, 2, ready=lambda: ready)
+    assert drainer.pump() == 0 and link.sent == []
+    ready = True
+    assert drainer.pump() == 2

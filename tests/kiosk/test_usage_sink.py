@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from hub.protocol import Channel, Event, EventType, decode
+from kiosk.clock import ClockSync
 from kiosk.outbox import Outbox
 from kiosk.usage import OutboxEventSink
 
 
 def test_recorded_events_are_pending_in_the_outbox_in_order(tmp_path: Path) -> None:
     with Outbox(tmp_path / "o.db") as box:
-        sink = OutboxEventSink(box)
+        sink = OutboxEventSink(box, ClockSync("trust"))
         events = [
             Event(type=EventType.SESSION_STARTED, session="session-0001"),
             Event(type=EventType.TOPIC_CHOSEN, session="session-0001", topic="housing"),
