@@ -339,6 +339,7 @@ class ControllerCore:
                 entry=self._ops_entry if screen is Screen.OPS_PIN else "",
                 masked=screen is Screen.OPS_PIN,
                 entry_max=keys.entry_max(screen, self._ops_entry),
+                entry_ready=screen is Screen.OPS_PIN and keys.ready(screen, self._ops_entry),
                 ops_info=dict(self._ops_info) if screen is Screen.OPS else {},
             )
         if s is None:
@@ -354,6 +355,7 @@ class ControllerCore:
             entry=s.entry if keypad else "",
             masked=keys.masked(screen),
             entry_max=keys.entry_max(screen, s.entry) if keypad else 0,
+            entry_ready=keypad and keys.ready(screen, s.entry),
             topic=s.topic,
             position=s.position,
             eta_s=s.eta_s,

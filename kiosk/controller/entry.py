@@ -63,6 +63,24 @@ def masked(screen: Screen) -> bool:
     return screen in (Screen.PIN, Screen.OPS_PIN)
 
 
+def ready(screen: Screen, entry: str) -> bool:
+    """True when the entry can be submitted as it is: the OK key is shown active."""
+    if screen is Screen.FIRST_NAME:
+        return clean_first_name(entry) is not None
+    if screen is Screen.PHONE:
+        return clean_phone(entry) is not None
+    return complete(screen, entry)
+
+
+def missing(screen: Screen, entry: str) -> int | None:
+    """What a code or PIN still lacks, in digits (for "type N more"), else None."""
+    if screen is Screen.CODE and len(entry) < CODE_MIN:
+        return CODE_MIN - len(entry)
+    if screen is Screen.PIN and len(entry) < PIN_MIN:
+        return PIN_MIN - len(entry)
+    return None
+
+
 def complete(screen: Screen, entry: str) -> bool:
     """True when a code or PIN entry is long enough to submit."""
     if screen is Screen.CODE:

@@ -290,7 +290,10 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
         s = self._session
         if s is None or s.busy:
             return
-        if screen is Screen.CODE and keys.complete(screen, s.entry):
+        lacking = keys.missing(screen, s.entry)
+        if lacking is not None:  # the OK key looked disabled: say what is missing
+            self._set_notice(Notice(NoticeKind.ENTRY_SHORT, count=lacking))
+        elif screen is Screen.CODE and keys.complete(screen, s.entry):
             s.code, s.method = s.entry, IdentifyMethod.CODE.value
             self._go(Screen.PIN)
         elif screen is Screen.PIN and keys.complete(screen, s.entry) and s.code is not None:
@@ -298,7 +301,9 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
             self._spawn(self._identify(s.id, s.method or "code", s.code, s.entry), session=True)
         elif screen is Screen.FIRST_NAME:
             name = keys.clean_first_name(s.entry)
-            if name is not None:
+            if name is None:
+                self._set_notice(Notice(NoticeKind.NAME_MISSING))
+            else:
                 s.first_name = name
                 self._go(Screen.COMMUNE if self._communes() else Screen.PHONE)
         elif screen is Screen.PHONE:

@@ -53,6 +53,8 @@ class NoticeKind(StrEnum):
     CALL_FAILED = "call-failed"  # the call could not be connected
     BAD_CARD = "bad-card"  # a scanned QR code that is not a Gaïa card
     REQUEST_FAILED = "request-failed"  # a contact request could be neither sent nor kept
+    ENTRY_SHORT = "entry-short"  # OK touched too early: `count` = digits still to type
+    NAME_MISSING = "name-missing"  # OK touched with no first name typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,8 @@ class View:
     masked: bool = False
     """True on PIN screens: show `entry` as dots."""
     entry_max: int = 0
+    entry_ready: bool = False
+    """The entry can be submitted (kiosk.controller.entry.ready): OK looks active."""
     topic: TopicInfo | None = None
     # -- waiting and calling --
     position: int | None = None

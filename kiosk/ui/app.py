@@ -28,7 +28,7 @@ from kiosk.ui.notices import notice_text
 from kiosk.ui.parts import PartCache
 from kiosk.ui.screens import Built, Context, build, catalog_content
 from kiosk.ui.theme import theme_for
-from kiosk.ui.widgets import Icon, Text, box, button, fill
+from kiosk.ui.widgets import Icon, Text, box, button, fill, unfill
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,8 @@ def _overlay_structure(view: View) -> tuple[Any, ...]:
 
 class Blocker(FloatLayout):
     """A veil over the screen: its own children get touches, nothing beneath it does."""
+
+    gaia_veil = True  # the layout checker looks only at what is on a veil
 
     def on_touch_down(self, touch: Any) -> bool:
         """Give the touch to the veil's children, then swallow it."""
@@ -372,7 +374,7 @@ class KioskApp(App):
         theme = theme_for(view.high_contrast)
         t = Translator(view.language)
         self._drop_screen()
-        self.background.canvas.before.clear()
+        unfill(self.background)
         fill(self.background, theme.background)
         self.background.size = Window.size
         ctx = Context(view, t, theme, self.portrait, self.controller, self.parts)
@@ -384,7 +386,7 @@ class KioskApp(App):
         theme = theme_for(view.high_contrast)
         bar = self.top_bar
         bar.clear_widgets()
-        bar.canvas.before.clear()
+        unfill(bar)
         bar.height = th.TOUCH_MIN + 10
         bar.add_widget(Widget(size_hint_x=None, width=th.TOUCH_MIN))  # the ops corner
         if view.notice is not None:
@@ -394,33 +396,32 @@ class KioskApp(App):
             fill(bar, bg)
             bar.height = 170
             bar.add_widget(Icon("warning" if bad else "info", fg, 44))
-            bar.add_widget(
-                Text(
-                    notice_text(t, view.notice),
-                    theme,
-                    size=30,
-                    bold=True,
-                    color=fg,
-                    size_hint_y=1,
-                    gid="notice",
-                )
+            words = Text(
+                notice_text(t, view.notice), theme, size=30, bold=True, color=fg, gid="notice"
             )
+            words.pos_hint = {"center_y": 0.5}
+            # As tall as the words need (a long notice in portrait wraps on many lines).
+            words.bind(height=lambda _w, h: setattr(bar, "height", max(170, h + 24)))
+            bar.add_widget(words)
         else:
             status = "online" if view.online else "offline"
             bar.add_widget(Icon(status, theme.ok if view.online else theme.warning, 34))
             site = view.catalog.site if view.catalog else ""
-            bar.add_widget(Text(site, theme, size=26, color=theme.muted, size_hint_y=1))
+            crowded = self.portrait and view.speech_on and view.screen in SESSION_SCREENS
+            # In portrait with Listen and Finish there is no room for the site's name.
+            shown = "" if crowded else site
+            bar.add_widget(Text(shown, theme, size=th.SMALL, color=theme.muted, size_hint_y=1))
         if view.speech_on and view.screen is not Screen.IN_CALL:
             bar.add_widget(
                 button(
                     "listen",
-                    t("Listen again"),
+                    "" if self.portrait else t("Listen again"),  # portrait: the pictogram alone
                     self._read_again,
                     theme,
                     pictogram="speak",
                     style="secondary",
                     size_hint=(None, None),
-                    width=330,
+                    width=th.TOUCH_MIN + 20 if self.portrait else 330,
                     text_size=28,
                     height=th.TOUCH_MIN,
                     pos_hint={"center_y": 0.5},

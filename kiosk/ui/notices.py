@@ -41,6 +41,12 @@ def notice_text(t: Translator, notice: Notice) -> str:
             return t("The call could not connect.")
         case NoticeKind.BAD_CARD:
             return t("This card cannot be read here. Please type your code.")
+        case NoticeKind.ENTRY_SHORT:
+            return t.n("Type {n} more digit, then OK.", "Type {n} more digits, then OK.", n).format(
+                n=n
+            )
+        case NoticeKind.NAME_MISSING:
+            return t("Type your first name with the letters, then OK.")
         case NoticeKind.REQUEST_FAILED:
             return t("Your request could not be sent. Please ask at the town hall desk.")
     return ""

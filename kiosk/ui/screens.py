@@ -75,15 +75,6 @@ class Context:
         return text
 
 
-ENTRY_MINIMUM = {Screen.CODE: 6, Screen.PIN: 4, Screen.PHONE: 9, Screen.OPS_PIN: 4}
-"""How many digits make an entry worth submitting (the OK key turns on)."""
-
-
-def entry_complete(view: View) -> bool:
-    """True when enough is typed on the screen's keypad or keyboard for OK."""
-    return len(view.entry.strip()) >= ENTRY_MINIMUM.get(view.screen, 1)
-
-
 _fingerprint: tuple[Catalog | None, str] = (None, "")
 
 
@@ -106,10 +97,13 @@ def topic_label(topic: TopicInfo, language: str) -> str:
 
 
 def _title(ctx: Context, text: str, pictogram: str = "", size: int = th.TITLE) -> BoxLayout:
+    """The screen's title: as tall as its lines (a long title wraps, never overflows)."""
     row = box(vertical=False, size_hint_y=None, height=int(size * 2.2), spacing=18)
     if pictogram:
         row.add_widget(Icon(pictogram, ctx.theme.primary, int(size * 1.1)))
-    row.add_widget(Text(ctx.say(text), ctx.theme, size=size, bold=True, size_hint_y=1, gid="title"))
+    words = Text(ctx.say(text), ctx.theme, size=size, bold=True, gid="title")
+    row.add_widget(words)
+    words.bind(height=lambda _w, h: setattr(row, "height", max(h, int(size * 2.2))))
     return row
 
 
@@ -157,26 +151,35 @@ def _finish_button(ctx: Context, style: str = "primary") -> Widget:
 
 
 def _keypad_screen(
-    ctx: Context, title: str, hint: str, pictogram: str, gid: str = "entry"
+    ctx: Context,
+    title: str,
+    hint: str,
+    pictogram: str,
+    gid: str = "entry",
+    extra: Widget | None = None,
 ) -> Built:
+    """A title, a hint, the entry, Back (and `extra` beside it) and the keypad: side by
+    side in landscape; in portrait the keypad takes what the rest leaves."""
     v, c = ctx.view, ctx.controller
     page = _page(ctx)
     head = box(spacing=th.SPACING)
-    head.add_widget(_title(ctx, title, pictogram))
+    head.add_widget(_title(ctx, title, pictogram, size=40 if ctx.portrait else th.TITLE))
     head.add_widget(_body(ctx, hint, color=ctx.theme.muted))
     entry = EntryDisplay(ctx.theme, v.entry, v.masked, gid)
     head.add_widget(entry)
-    head.add_widget(Widget())
-    head.add_widget(_back_button(ctx))
+    if not ctx.portrait:
+        head.add_widget(Widget())
+    buttons = [_back_button(ctx)] + ([extra] if extra is not None else [])
+    head.add_widget(_actions(ctx, *buttons, stack=not ctx.portrait))
     pad = ctx.part(
         ("keypad",), lambda: Keypad(ctx.theme, c.key, c.erase, c.submit, ctx.t("OK"), False)
     )
-    pad.set_ok(entry_complete(v))
+    pad.set_ok(v.entry_ready)
     pad.size_hint = (1, 1)
     split = box(vertical=ctx.portrait, spacing=th.PADDING * 2)
     if ctx.portrait:
-        head.size_hint_y = 0.45
-        pad.size_hint_y = 0.55
+        head.size_hint_y = None
+        head.bind(minimum_height=head.setter("height"))
     else:
         head.size_hint_x = 0.5
         pad.size_hint_x = 0.5
@@ -186,7 +189,7 @@ def _keypad_screen(
 
     def update(view: View) -> None:
         entry.label.text = entry_text(view.entry, view.masked)
-        pad.set_ok(entry_complete(view))
+        pad.set_ok(view.entry_ready)
 
     return Built(page, update=update)
 
@@ -326,7 +329,7 @@ def identify(ctx: Context) -> Built:
         Text(
             ctx.say(t("Hold your card in front of the reader, under the screen.")),
             ctx.theme,
-            size=26,
+            size=th.SMALL,
             color=ctx.theme.on_secondary,
             halign="center",
         )
@@ -374,19 +377,14 @@ def pin(ctx: Context) -> Built:
 def phone(ctx: Context) -> Built:
     """A phone number, to be called back (optional on a first visit)."""
     t, v, c = ctx.t, ctx.view, ctx.controller
-    hint = (
-        t("An adviser will call you on this number.")
-        if v.request_kind == "callback"
-        else t("So that an adviser can call you back. You can skip this.")
-    )
-    built = _keypad_screen(ctx, t("Your phone number"), hint, "phone")
-    if v.request_kind != "callback":
-        head = built.root.children[0].children[-1]  # the split's first column
-        head.add_widget(
-            button("skip", t("Skip"), c.skip, ctx.theme, pictogram="skip", style="secondary"),
-            index=0,
+    if v.request_kind == "callback":
+        hint, skip = t("An adviser will call you on this number."), None
+    else:
+        hint = t("So that an adviser can call you back. You can go on without it.")
+        skip = button(
+            "skip", t("Without a number"), c.skip, ctx.theme, pictogram="next", style="secondary"
         )
-    return built
+    return _keypad_screen(ctx, t("Your phone number"), hint, "phone", extra=skip)
 
 
 def first_name(ctx: Context) -> Built:
@@ -407,8 +405,6 @@ def first_name(ctx: Context) -> Built:
     top.add_widget(title)
     top.add_widget(entry)
     page.add_widget(top)
-    if ctx.portrait:
-        page.add_widget(Widget(size_hint_y=0.05))
     keyboard = ctx.part(
         ("letters",),
         lambda: LetterKeyboard(
@@ -423,15 +419,13 @@ def first_name(ctx: Context) -> Built:
             portrait=ctx.portrait,
         ),
     )
-    keyboard.set_ok(entry_complete(v))
-    if ctx.portrait:
-        keyboard.size_hint_y = None
-        keyboard.height = 6 * th.TOUCH_MIN + 5 * 8
+    keyboard.set_ok(v.entry_ready)
+    keyboard.size_hint_y = 1  # the keys take all the height left: the bigger the better
     page.add_widget(keyboard)
 
     def update(view: View) -> None:
         entry.label.text = entry_text(view.entry, False)
-        keyboard.set_ok(entry_complete(view))
+        keyboard.set_ok(view.entry_ready)
 
     return Built(page, update=update)
 
@@ -529,7 +523,7 @@ def _topic_grid(ctx: Context, offered: list[TopicInfo]) -> GridLayout:
         tile.add_widget(
             Label(
                 text=state,
-                font_size=26,
+                font_size=th.SMALL,
                 color=ctx.theme.ok if topic.available_now else ctx.theme.warning,
                 halign="center",
                 size_hint_y=None,
@@ -944,7 +938,9 @@ def offline(ctx: Context) -> Built:
                         bold=True,
                     )
                 )
-                words.add_widget(Text(partner.hours, ctx.theme, size=26, color=ctx.theme.muted))
+                words.add_widget(
+                    Text(partner.hours, ctx.theme, size=th.SMALL, color=ctx.theme.muted)
+                )
                 phone_number = Text(
                     partner.phone, ctx.theme, size=34, bold=True, gid=f"phone-{partner.id}"
                 )

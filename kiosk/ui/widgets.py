@@ -28,28 +28,48 @@ from kiosk.ui import theme as th
 from kiosk.ui.theme import ICON_FONT, Rgba, Theme, icon
 
 
-def fill(widget: Widget, color: Rgba, radius: float = 0, border: Rgba | None = None) -> None:
-    """Paint a widget's background (kept in step with its position and size)."""
+class Paint:
+    """What `fill` drew on a widget: its colours can change in place."""
+
+    def __init__(self, widget: Widget, fill_color: Color, line_color: Color) -> None:
+        self.widget = widget
+        self.fill_color = fill_color
+        self.line_color = line_color
+
+    def set(self, color: Rgba, border: Rgba | None = None) -> None:
+        """Paint with other colours (None: no border)."""
+        self.fill_color.rgba = color
+        self.line_color.rgba = border or (0, 0, 0, 0)
+        self.widget.gaia_bg = color
+
+
+def fill(widget: Widget, color: Rgba, radius: float = 0, border: Rgba | None = None) -> Paint:
+    """Paint a widget's background (kept in step with its position and size); the colour
+    is kept as `gaia_bg` for the layout checker (kiosk.ui.layout_check)."""
+    widget.gaia_bg = color
     with widget.canvas.before:
-        Color(*color)
+        fill_color = Color(*color)
         shape = RoundedRectangle(radius=[radius]) if radius else Rectangle()  # type: RoundedRectangle | Rectangle
-        if border is not None:
-            Color(*border)
-            outline = Line(width=2)
-        else:
-            outline = None
+        line_color = Color(*(border or (0, 0, 0, 0)))
+        outline = Line(width=2)
 
     def _sync(*_: object) -> None:
         shape.pos = widget.pos
         shape.size = widget.size
-        if outline is not None:
-            if radius:
-                outline.rounded_rectangle = (*widget.pos, *widget.size, radius)
-            else:
-                outline.rectangle = (*widget.pos, *widget.size)
+        if radius:
+            outline.rounded_rectangle = (*widget.pos, *widget.size, radius)
+        else:
+            outline.rectangle = (*widget.pos, *widget.size)
 
     widget.bind(pos=_sync, size=_sync)
     _sync()
+    return Paint(widget, fill_color, line_color)
+
+
+def unfill(widget: Widget) -> None:
+    """Remove what `fill` painted."""
+    widget.canvas.before.clear()
+    widget.gaia_bg = None
 
 
 def box(
@@ -121,7 +141,11 @@ class Icon(Label):
 
 
 class Tappable(ButtonBehavior, BoxLayout):
-    """A touch target: a painted box that calls `action` when released on it."""
+    """A touch target: a painted box that calls `action` when released on it.
+
+    Without an action it is disabled: drawn as an outline in the theme's `disabled`
+    colour (never like an active button), and a touch on it calls `why`, which
+    says what is missing (the controller shows and speaks it)."""
 
     gid = StringProperty("")
 
@@ -132,25 +156,43 @@ class Tappable(ButtonBehavior, BoxLayout):
         bg: Rgba,
         border: Rgba | None = None,
         radius: float = 18,
+        *,
+        disabled_paint: tuple[Rgba, Rgba] | None = None,
+        why: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("padding", (th.PADDING, 12))
         kwargs.setdefault("spacing", 16)
         super().__init__(**kwargs)
         self.gid = gid
-        self._action = action
-        self.disabled = action is None
-        fill(self, bg, radius, border)
+        self.why = why
+        self._enabled_paint = (bg, border)
+        self._disabled_paint = disabled_paint
+        self._paint = fill(self, bg, radius, border)
+        self._action: Callable[[], None] | None = None
+        self.set_action(action)
 
     def on_release(self) -> None:
         """Run the action (the controller's method)."""
         if self._action is not None:
             self._action()
 
+    def on_touch_down(self, touch: Any) -> bool:
+        """A touch on a disabled target asks why it is disabled."""
+        if self.disabled and self.collide_point(*touch.pos):
+            if self.why is not None:
+                self.why()
+            return True
+        return bool(super().on_touch_down(touch))
+
     def set_action(self, action: Callable[[], None] | None) -> None:
-        """Change what a tap does; None greys the target out and makes it inert."""
+        """Change what a tap does; None makes the target inert and look disabled."""
         self._action = action
         self.disabled = action is None
+        if self.disabled and self._disabled_paint is not None:
+            self._paint.set(*self._disabled_paint)
+        else:
+            self._paint.set(*self._enabled_paint)
 
 
 def button(
@@ -163,6 +205,7 @@ def button(
     vertical: bool = False,
     text_size: int = th.BUTTON_TEXT,
     icon_size: int = th.ICON,
+    why: Callable[[], None] | None = None,
     **kwargs: Any,
 ) -> Tappable:
     """A big button: pictogram beside (or above) the word. Styles: primary, secondary, danger."""
@@ -173,14 +216,21 @@ def button(
     }[style]
     border = theme.border if style == "secondary" else None
     kwargs.setdefault("size_hint_min", (th.TOUCH_MIN, th.TOUCH_MIN))
-    if not vertical:
+    if not vertical and "size_hint" not in kwargs:
         kwargs.setdefault("size_hint_y", None)
         kwargs.setdefault("height", max(th.TOUCH_MIN, int(text_size * 3.2)))
     target = Tappable(
-        gid, action, bg, border, orientation="vertical" if vertical else "horizontal", **kwargs
+        gid,
+        action,
+        bg,
+        border,
+        disabled_paint=(theme.background, theme.disabled),
+        why=why,
+        orientation="vertical" if vertical else "horizontal",
+        **kwargs,
     )
     if pictogram:
-        pic = Icon(pictogram, fg, icon_size)
+        pic = Icon(pictogram, fg, icon_size, disabled_color=theme.disabled)
         if vertical:
             pic.size_hint = (1, None)
         target.add_widget(pic)
@@ -190,6 +240,7 @@ def button(
             font_size=text_size,
             bold=True,
             color=fg,
+            disabled_color=theme.disabled,
             halign="center" if vertical or not pictogram else "left",
             valign="middle",
         )
@@ -219,7 +270,7 @@ class Keypad(GridLayout):
         )
         self.add_widget(self._key(theme, "0", on_key))
         self._submit = on_submit
-        self.ok_key = button("key-ok", ok_label, None, theme, style="primary")
+        self.ok_key = button("key-ok", ok_label, None, theme, style="primary", why=on_submit)
         self.set_ok(ok_enabled)
         self.add_widget(self.ok_key)
         for child in self.children:
@@ -280,8 +331,12 @@ class LetterKeyboard(BoxLayout):
                     )
                 )
             self.add_widget(line)
+        # The last row's keys share the letter rows' height exactly (no minimum that
+        # would push them into the accents above) and leave Valider room for its word.
         last = BoxLayout(spacing=8)
-        back.size_hint = (0.22, 1)
+        widths = (0.14, 0.14, 0.32, 0.40) if portrait else (0.22, 0.16, 0.34, 0.28)
+        back.size_hint = (widths[0], 1)
+        back.size_hint_min = (0, 0)
         last.add_widget(back)
         last.add_widget(
             button(
@@ -291,7 +346,8 @@ class LetterKeyboard(BoxLayout):
                 theme,
                 pictogram="erase",
                 style="secondary",
-                size_hint=(0.16, 1),
+                size_hint=(widths[1], 1),
+                size_hint_min=(0, 0),
             )
         )
         last.add_widget(
@@ -301,13 +357,22 @@ class LetterKeyboard(BoxLayout):
                 lambda: on_key(" "),
                 theme,
                 style="secondary",
-                size_hint=(0.34, 1),
-                text_size=28,
+                size_hint=(widths[2], 1),
+                size_hint_min=(0, 0),
+                text_size=th.SMALL,
             )
         )
         self._submit = on_submit
         self.ok_key = button(
-            "key-ok", ok_label, None, theme, pictogram="check", size_hint=(0.28, 1)
+            "key-ok",
+            ok_label,
+            None,
+            theme,
+            pictogram="check",
+            size_hint=(widths[3], 1),
+            size_hint_min=(0, 0),
+            padding=(12, 0),
+            why=on_submit,
         )
         self.set_ok(ok_enabled)
         last.add_widget(self.ok_key)

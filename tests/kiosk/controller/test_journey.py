@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from kiosk.controller import NoticeKind, Screen
 from kiosk.controller.ports import Agreement, Appointment, CallEndReason, CallQuality
+from kiosk.controller.view import Notice
 from tests.kiosk.controller.conftest import (
     CODE,
     PIN,
@@ -198,15 +199,33 @@ async def test_a_short_code_or_pin_cannot_be_submitted(kiosk: Harness) -> None:
     c.choose_code()
     type_text(c, "12345a")
     assert kiosk.view.entry == "12345"
-    c.submit()
+    assert not kiosk.view.entry_ready  # OK looks disabled...
+    c.submit()  # ... and touching it says what is missing
     assert kiosk.view.screen is Screen.CODE
+    assert kiosk.view.notice == Notice(NoticeKind.ENTRY_SHORT, count=1)
     type_text(c, "678901234")
     assert kiosk.view.entry == "1234567890"  # at most 10
+    assert kiosk.view.entry_ready
     c.submit()
     type_text(c, "123")
     c.submit()
     assert kiosk.view.screen is Screen.PIN and not kiosk.view.busy
+    assert kiosk.view.notice == Notice(NoticeKind.ENTRY_SHORT, count=1)
     assert kiosk.hub.identify_calls == 0
+
+
+async def test_ok_without_a_first_name_says_what_to_do(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.begin()
+    c.accept_privacy()
+    c.choose_first_visit()
+    c.key("-")
+    assert not kiosk.view.entry_ready  # signs alone are not a name
+    c.submit()
+    assert kiosk.view.screen is Screen.FIRST_NAME
+    assert kiosk.view.notice == Notice(NoticeKind.NAME_MISSING)
+    c.key("A")
+    assert kiosk.view.entry_ready
 
 
 async def test_back_goes_one_step_back_and_from_privacy_ends_the_session(kiosk: Harness) -> None:

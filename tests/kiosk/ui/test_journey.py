@@ -30,7 +30,7 @@ from tests.kiosk.ui.uihub import (
 pytestmark = pytest.mark.ui
 
 WORDS = {
-    "fr": {"hello": "Bonjour !", "topics": "Pour quoi avez-vous besoin d'aide ?"},
+    "fr": {"hello": "Bonjour !", "topics": "De quelle aide avez-vous besoin ?"},
     "en": {"hello": "Hello!", "topics": "What do you need help with?"},
 }
 
@@ -177,7 +177,8 @@ async def test_first_visit_nobody_available_then_call_back_request(
     await ui.type("061234")
     assert ui.find("key-ok").disabled  # far too short: OK stays off
     await ui.type("567")
-    await ui.tap("key-ok")  # 9 digits is not a French number: said plainly, nothing lost
+    assert ui.find("key-ok").disabled  # 9 digits is not a French number: OK looks off...
+    await ui.press("key-ok", 0.05)  # ... and touching it says why; nothing typed is lost
     await ui.wait(
         lambda: (
             ui.app.view.notice is not None and ui.app.view.notice.kind == NoticeKind.INVALID_PHONE
