@@ -197,18 +197,20 @@ def usage(
     month: Annotated[
         str | None, Query(max_length=7, description="YYYY-MM; default: this month")
     ] = None,
-    format: Literal["json", "csv"] = "json",
+    format: Literal["json", "csv", "csv-plain"] = "json",
 ) -> Response:
-    """The usage report of a month, as JSON or CSV (one row per territory x kiosk x topic)."""
+    """The usage report of a month, as JSON or CSV (one row per territory x kiosk x topic):
+    `csv` for French spreadsheets (French headers, `;`, minutes, UTF-8 BOM), `csv-plain`
+    for programs (English names, commas, seconds)."""
     month = month or current_month()
     try:
         with _services(request).engine.connect() as conn:
             report = usage_report(conn, month)
     except PeriodError as exc:
         return _error(422, str(exc))
-    if format == "csv":
+    if format in ("csv", "csv-plain"):
         return Response(
-            usage_csv(report),
+            usage_csv(report, "fr" if format == "csv" else "plain"),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="gaia-usage-{month}.csv"'},
         )

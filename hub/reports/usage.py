@@ -23,7 +23,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, case, func, select
 
@@ -236,12 +236,51 @@ def usage_report(conn: Connection, month: str) -> UsageReport:
     return UsageReport(month, start, end, rows, totals, by_territory, by_territory_topic, topics)
 
 
-def usage_csv(report: UsageReport) -> str:
-    """The report as CSV: a header row, then one row per territory x kiosk x topic."""
+CSV_COLUMNS_FR = {
+    "month": "Mois",
+    "territory": "Territoire",
+    "kiosk_id": "Borne",
+    "site": "Lieu",
+    "topic": "Code du thème",
+    "topic_label": "Thème",
+    "sessions": "Sessions",
+    "calls_answered": "Appels aboutis",
+    "calls_missed": "Appels sans réponse",
+    "mean_wait_s": "Attente moyenne (min)",
+    "mean_call_s": "Durée moyenne d'appel (min)",
+    "slips_printed": "Tickets imprimés",
+}
+"""The French header of each column; the two durations are in minutes there."""
+
+_MINUTES = frozenset({"mean_wait_s", "mean_call_s"})
+
+
+def usage_csv(report: UsageReport, dialect: Literal["fr", "plain"] = "fr") -> str:
+    """The report as CSV: a header row, then one row per territory x kiosk x topic.
+
+    "fr" is what French spreadsheets open as columns: French headers, `;` between
+    fields, decimal commas, durations in minutes, and a UTF-8 byte-order mark (without
+    it Excel reads the accents as Latin-1). "plain" is for programs: English column
+    names, commas, seconds, no mark."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    french = dialect == "fr"
+    writer = csv.writer(out, delimiter=";" if french else ",", lineterminator="\r\n")
+    if french:
+        out.write("\ufeff")
+        writer.writerow([CSV_COLUMNS_FR[c] for c in CSV_COLUMNS])
+    else:
+        writer.writerow(CSV_COLUMNS)
     for row in report.rows:
         values = row_dict(report.month, row)
-        writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+        writer.writerow([_cell(c, values[c], french) for c in CSV_COLUMNS])
     return out.getvalue()
+
+
+def _cell(column: str, value: Any, french: bool) -> str:
+    if value is None:
+        return ""
+    if not french or not isinstance(value, float):
+        return str(value)
+    if column in _MINUTES:
+        value = value / 60
+    return f"{value:.1f}".replace(".", ",")

@@ -104,6 +104,7 @@ class ControllerCore:
         self._catalog: Catalog | None = None
         self._notice: Notice | None = None
         self._countdown: int | None = None
+        self._confirming_finish = False
         self._ops_entry = ""
         self._ops_info: dict[str, str] = {}
         self._notice_timer: asyncio.TimerHandle | None = None
@@ -146,6 +147,7 @@ class ControllerCore:
             EventType.SESSION_ENDED, session=s.id, detail=reason, value=now - s.started
         )
         s.wipe()
+        self._confirming_finish = False
         self._set_notice(None)
         self._reset_idle()
 
@@ -187,6 +189,7 @@ class ControllerCore:
     def _go(self, screen: Screen, *, entry: str = "") -> None:
         """Show another screen of the session (its entry starts as `entry`)."""
         self._screen = screen
+        self._confirming_finish = False
         s = self._session
         if s is not None:
             s.entry = entry
@@ -332,6 +335,7 @@ class ControllerCore:
             "catalog": self._catalog,
             "notice": self._notice,
             "idle_countdown": self._countdown,
+            "confirm_finish": self._confirming_finish,
         }
         if screen in OPS_SCREENS:
             return View(

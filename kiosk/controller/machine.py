@@ -45,6 +45,10 @@ from kiosk.controller.view import Notice, NoticeKind, Screen, View
 log = logging.getLogger(__name__)
 
 
+NOTHING_TO_LOSE = frozenset({Screen.REQUEST_SENT, Screen.AFTER_CALL, Screen.SURVEY, Screen.OFFLINE})
+"""Screens where Finish ends at once: nothing the person did would be lost."""
+
+
 class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
     """The state machine behind the kiosk's screens (see the module docstring)."""
 
@@ -214,8 +218,10 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
         if screen is Screen.PRIVACY:
             self._end_session("cancelled")
             self._to_attract()
-        elif screen in (Screen.IDENTIFY,):
+        elif screen is Screen.IDENTIFY:
             self._go(Screen.PRIVACY)
+        elif screen is Screen.CARD:
+            self._go(Screen.IDENTIFY)
         elif screen is Screen.CODE:
             s.code = s.method = None
             self._go(Screen.IDENTIFY)
@@ -247,9 +253,15 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
 
     @action
     def choose_code(self) -> None:
-        """IDENTIFY → CODE."""
-        if self._session is not None and self._screen is Screen.IDENTIFY:
+        """IDENTIFY (or CARD, for someone without their card) → CODE."""
+        if self._session is not None and self._screen in (Screen.IDENTIFY, Screen.CARD):
             self._go(Screen.CODE)
+
+    @action
+    def choose_card(self) -> None:
+        """IDENTIFY → CARD: where to hold the card; a scan then goes to the PIN."""
+        if self._session is not None and self._screen is Screen.IDENTIFY:
+            self._go(Screen.CARD)
 
     @action
     def choose_first_visit(self) -> None:
@@ -329,7 +341,7 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
         if self._screen is Screen.GOODBYE:
             self._to_attract()
         screen, s = self._screen, self._session
-        if screen not in (Screen.ATTRACT, Screen.IDENTIFY, Screen.CODE):
+        if screen not in (Screen.ATTRACT, Screen.IDENTIFY, Screen.CARD, Screen.CODE):
             return
         if (screen is Screen.ATTRACT) != (s is None) or (s is not None and s.busy):
             return
@@ -471,8 +483,28 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
             self._to_goodbye()
 
     @action
+    def ask_finish(self) -> None:
+        """The top bar's Finish: asks first where ending would erase what the person is
+        doing (confirm with `finish`, or `keep_going`); ends at once where it would not."""
+        if self._session is None or self._screen not in SESSION_SCREENS:
+            return
+        if self._screen in NOTHING_TO_LOSE:
+            self._finish()
+        else:
+            self._confirming_finish = True
+
+    @action
+    def keep_going(self) -> None:
+        """The confirmation's "No, go on"."""
+        self._confirming_finish = False
+
+    @action
     def finish(self) -> None:
         """ "I'm done": GOODBYE from any screen of a session (the survey first after a call)."""
+        self._finish()
+
+    def _finish(self) -> None:
+        self._confirming_finish = False
         screen = self._screen
         if screen is Screen.GOODBYE:
             self._to_attract()

@@ -21,6 +21,7 @@ class Screen(StrEnum):
     ATTRACT = "attract"  # welcome; language, contrast and speech switches
     PRIVACY = "privacy"  # short privacy notice
     IDENTIFY = "identify"  # three ways: code, card (QR), first visit
+    CARD = "card"  # where to hold the card; waits for a scan
     CODE = "code"  # personal code on the keypad
     PIN = "pin"  # PIN on the keypad (also after a QR card)
     FIRST_NAME = "first-name"  # first visit 1/3: first name on the letter keyboard
@@ -80,6 +81,8 @@ class View:
     notice: Notice | None = None
     busy: bool = False
     """A hub request is under way: the UI shows a spinner and ignores taps."""
+    confirm_finish: bool = False
+    """Finish was touched: ask before ending the session (what was typed is erased)."""
     # -- the person (wiped at the end of the session) --
     first_name: str | None = None
     commune: str | None = None

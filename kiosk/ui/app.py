@@ -99,7 +99,13 @@ def _bar_structure(view: View) -> tuple[Any, ...]:
 
 def _overlay_structure(view: View) -> tuple[Any, ...]:
     """The parts of a View the veils show (the countdown's seconds are updated in place)."""
-    return (view.language, view.high_contrast, view.idle_countdown is not None, view.busy)
+    return (
+        view.language,
+        view.high_contrast,
+        view.idle_countdown is not None,
+        view.busy,
+        view.confirm_finish,
+    )
 
 
 class Blocker(FloatLayout):
@@ -433,7 +439,7 @@ class KioskApp(App):
                 button(
                     "top-finish",
                     t("Finish"),
-                    self.controller.finish,
+                    self.controller.ask_finish,
                     theme,
                     pictogram="done",
                     style="secondary",
@@ -481,6 +487,8 @@ class KioskApp(App):
             )
             veil.add_widget(card)
             self.overlay.add_widget(veil)
+        if view.confirm_finish and view.idle_countdown is None:
+            self.overlay.add_widget(self._confirm_finish(theme, t))
         if view.busy:
             veil = Blocker()
             fill(veil, (0, 0, 0, 0.35))
@@ -496,6 +504,42 @@ class KioskApp(App):
                 )
             )
             self.overlay.add_widget(veil)
+
+    def _confirm_finish(self, theme: th.Theme, t: Translator) -> Widget:
+        """Finish touched: end now (everything typed is erased), or go on."""
+        veil = Blocker()
+        fill(veil, (0, 0, 0, 0.6))
+        card = box(
+            padding=th.PADDING * 2,
+            spacing=th.SPACING,
+            bg=theme.surface,
+            radius=24,
+            size_hint=(0.86, None),
+            pos_hint={"center_x": 0.5, "center_y": 0.5},
+        )
+        card.bind(minimum_height=card.setter("height"))
+        card.add_widget(
+            Text(t("Finish now?"), theme, size=th.TITLE, bold=True, halign="center", gid="title")
+        )
+        card.add_widget(Text(t("What you typed will be erased."), theme, size=34, halign="center"))
+        choices = box(vertical=self.portrait, size_hint_y=None, spacing=th.SPACING)
+        go_on = button(
+            "keep-going", t("No, go on"), self.controller.keep_going, theme, pictogram="back"
+        )
+        end = button(
+            "confirm-finish",
+            t("Yes, finish"),
+            self.controller.finish,
+            theme,
+            pictogram="done",
+            style="secondary",
+        )
+        for choice in (go_on, end):
+            choices.add_widget(choice)
+        choices.height = go_on.height * 2 + th.SPACING if self.portrait else go_on.height
+        card.add_widget(choices)
+        veil.add_widget(card)
+        return veil
 
     @staticmethod
     def _countdown_words(view: View) -> str:

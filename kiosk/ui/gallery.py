@@ -82,6 +82,7 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
         "01-attract": {},
         "02-privacy": {"screen": Screen.PRIVACY},
         "03-identify": {"screen": Screen.IDENTIFY},
+        "03b-card": {"screen": Screen.CARD},
         "04-code": {"screen": Screen.CODE, "entry": "1234", "entry_max": 10},
         "05-pin": {"screen": Screen.PIN, "entry": "12", "masked": True, "entry_max": 6},
         "06-pin-wrong": {
@@ -137,6 +138,12 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
             "first_name": "Camille",
         },
         "24-speech": {"screen": Screen.IDENTIFY, "speech_on": True},
+        "27-confirm-finish": {
+            "screen": Screen.PHONE,
+            "entry": "06 12",
+            "first_name": "Camille",
+            "confirm_finish": True,
+        },
         "26-sound-only": {
             "screen": Screen.IN_CALL,
             "topic": housing,

@@ -313,28 +313,17 @@ def identify(ctx: Context) -> Built:
             icon_size=80,
         )
     )
-    card = box(spacing=10, bg=ctx.theme.secondary, radius=18, padding=th.PADDING)
-    card.add_widget(Icon("qrcode", ctx.theme.on_secondary, 80, size_hint=(1, None)))
-    card.add_widget(
-        Text(
-            ctx.say(t("I have a card")),
+    choices.add_widget(
+        button(
+            "by-card",
+            t("I have a card"),
+            c.choose_card,
             ctx.theme,
-            size=th.BUTTON_TEXT,
-            bold=True,
-            color=ctx.theme.on_secondary,
-            halign="center",
+            pictogram="qrcode",
+            vertical=True,
+            icon_size=80,
         )
     )
-    card.add_widget(
-        Text(
-            ctx.say(t("Hold your card in front of the reader, under the screen.")),
-            ctx.theme,
-            size=th.SMALL,
-            color=ctx.theme.on_secondary,
-            halign="center",
-        )
-    )
-    choices.add_widget(card)
     choices.add_widget(
         button(
             "first-visit",
@@ -348,6 +337,40 @@ def identify(ctx: Context) -> Built:
     )
     page.add_widget(choices)
     page.add_widget(_actions(ctx, _back_button(ctx)))
+    return Built(page)
+
+
+def card(ctx: Context) -> Built:
+    """Where to hold the card; the scanner's reading takes the person on to the PIN."""
+    t, c = ctx.t, ctx.controller
+    page = _page(ctx)
+    page.add_widget(_title(ctx, t("Show your card"), "card"))
+    page.add_widget(Widget())
+    page.add_widget(Icon("qrcode", ctx.theme.primary, 160, size_hint=(1, None)))
+    page.add_widget(
+        _body(
+            ctx,
+            t("Hold your card flat in front of the reader, under the screen."),
+            size=36,
+            halign="center",
+        )
+    )
+    page.add_widget(_body(ctx, t("The kiosk reads it by itself."), halign="center"))
+    page.add_widget(Widget())
+    page.add_widget(
+        _actions(
+            ctx,
+            _back_button(ctx),
+            button(
+                "card-type-code",
+                t("Type my number"),
+                c.choose_code,
+                ctx.theme,
+                pictogram="keypad",
+                style="secondary",
+            ),
+        )
+    )
     return Built(page)
 
 
@@ -470,11 +493,15 @@ def commune(ctx: Context) -> Built:
 
 
 def topics(ctx: Context) -> Built:
-    """Choose what you need help with."""
+    """Choose what you need help with (Back beside the question, so the tiles keep
+    their height)."""
     t, v = ctx.t, ctx.view
     page = _page(ctx)
+    head = box(vertical=False, size_hint_y=None, spacing=th.SPACING)
+    words = box(spacing=0, size_hint_y=None)
+    words.bind(minimum_height=words.setter("height"))
     if v.first_name:
-        page.add_widget(
+        words.add_widget(
             _body(
                 ctx,
                 t("Hello {name}.").format(name=v.first_name),
@@ -483,7 +510,15 @@ def topics(ctx: Context) -> Built:
                 gid="greeting",
             )
         )
-    page.add_widget(_title(ctx, t("What do you need help with?"), ""))
+    words.add_widget(_title(ctx, t("What do you need help with?"), ""))
+    back = _back_button(ctx)
+    back.size_hint_x = None
+    back.width = 260
+    back.pos_hint = {"top": 1}
+    head.add_widget(words)
+    head.add_widget(back)
+    words.bind(height=lambda _w, h: setattr(head, "height", max(h, back.height)))
+    page.add_widget(head)
     offered = list(v.catalog.topics) if v.catalog else []
     for topic in offered:
         ctx.say(topic_label(topic, v.language))
@@ -505,8 +540,8 @@ def _topic_grid(ctx: Context, offered: list[TopicInfo]) -> GridLayout:
             pictogram=topic.pictogram,
             style="secondary",
             vertical=True,
-            icon_size=64,
-            padding=(th.PADDING, 24, th.PADDING, 12),
+            icon_size=56,
+            padding=(th.PADDING, 16, th.PADDING, 12),
         )
         tile.add_widget(
             Label(
@@ -1027,6 +1062,7 @@ BUILDERS: dict[Screen, Callable[[Context], Built]] = {
     Screen.ATTRACT: attract,
     Screen.PRIVACY: privacy,
     Screen.IDENTIFY: identify,
+    Screen.CARD: card,
     Screen.CODE: code,
     Screen.PIN: pin,
     Screen.FIRST_NAME: first_name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -181,9 +182,9 @@ def test_report_figures_per_territory_kiosk_and_topic(usage: Engine) -> None:
     assert report.by_territory_topic[("Fumélois", "emploi")] == 1
 
 
-def test_csv_has_a_header_and_one_row_per_group(usage: Engine) -> None:
+def test_plain_csv_has_a_header_and_one_row_per_group(usage: Engine) -> None:
     with usage.connect() as conn:
-        text = usage_csv(usage_report(conn, MONTH))
+        text = usage_csv(usage_report(conn, MONTH), "plain")
     rows = list(csv.reader(io.StringIO(text)))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert rows[1] == [
@@ -209,7 +210,8 @@ def test_empty_month(usage: Engine, client: TestClient, ops: Staff) -> None:
         report = usage_report(conn, "2025-07")
     assert report.rows == [] and report.totals.sessions == 0
     assert report.totals.mean_wait_s is None
-    assert usage_csv(report) == ",".join(CSV_COLUMNS) + "\r\n"
+    assert usage_csv(report, "plain") == ",".join(CSV_COLUMNS) + "\r\n"
+    assert usage_csv(report).startswith("\ufeffMois;Territoire;Borne;")
     page = client.get("/ops/reports/usage?month=2025-07")
     assert page.status_code == 200 and "Aucune session enregistrée en juillet 2025" in page.text
     api = client.get("/api/v1/reports/usage?month=2025-07").json()
@@ -242,8 +244,10 @@ def test_report_through_the_api_as_csv_and_json(
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'filename="gaia-usage-2026-03.csv"' in response.headers["content-disposition"]
-    assert response.text.splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert response.content.startswith("\ufeffMois;Territoire".encode())  # French, BOM
     assert len(response.text.splitlines()) == 6
+    plain = client.get(f"/api/v1/reports/usage?month={MONTH}&format=csv-plain")
+    assert plain.text.splitlines()[0] == ",".join(CSV_COLUMNS)
     data = client.get(f"/api/v1/reports/usage?month={MONTH}").json()
     assert data["month"] == MONTH and data["timezone"] == "Europe/Paris"
     assert data["start"] == "2026-02-28T23:00:00+00:00"
@@ -272,3 +276,75 @@ def test_report_through_the_api_as_csv_and_json(
     assert [t["territory"] for t in data["territories"]] == ["Agenais", "Fumélois"]
     assert client.get("/api/v1/reports/usage?month=03-2026").status_code == 422
     assert client.get("/api/v1/reports/usage?month=2026-03&format=xls").status_code == 422
+
+
+def test_french_csv_opens_as_columns_in_a_french_spreadsheet(usage: Engine) -> None:
+    """French headers, `;`, decimal commas, minutes and a BOM: what French Excel and
+    LibreOffice open as columns with their accents."""
+    with usage.connect() as conn:
+        text = usage_csv(usage_report(conn, MONTH))
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Mois", "Territoire", "Borne"]
+    assert rows[0][9:11] == ["Attente moyenne (min)", "Durée moyenne d'appel (min)"]
+    assert rows[1] == [
+        "2026-03", "Agenais", "agen-01", "Mairie d'Agen", "emploi", "Emploi et insertion",
+        "2", "1", "1", "1,0", "5,0", "1",
+    ]  # fmt: skip
+
+
+def test_french_csv_read_back_by_libreoffice(usage: Engine, tmp_path: Path) -> None:
+    """A real spreadsheet engine (LibreOffice headless, with the French CSV filter options
+    a French user's import takes) reads the right columns and the accents."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.fail("LibreOffice is not installed: run `make test`, which installs it")
+    with usage.connect() as conn:
+        (tmp_path / "usage.csv").write_bytes(usage_csv(usage_report(conn, MONTH)).encode())
+    # Filter options: separator ';' (59), text delimiter '"' (34), UTF-8 (76), from line 1,
+    # default column types, French (1036): what a French user's import takes.
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--infilter=CSV:59,34,76,1,,1036", "--convert-to", "fods", "--outdir", str(tmp_path),
+         str(tmp_path / "usage.csv")],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = _sheet_rows(tmp_path / "usage.fods")
+    assert [v for v, _ in rows[0][:6]] == [
+        "Mois", "Territoire", "Borne", "Lieu", "Code du thème", "Thème",
+    ]  # fmt: skip
+    assert rows[0][10][0] == "Durée moyenne d'appel (min)"
+    assert rows[1][3][0] == "Mairie d'Agen" and rows[1][5][0] == "Emploi et insertion"
+    assert any(r[1][0] == "Fumélois" for r in rows[1:])  # accents intact
+    # Counts and durations are numbers the spreadsheet can add up, not text.
+    assert rows[1][6] == ("2", "float") and rows[1][9] == ("1", "float")
+    assert rows[1][10] == ("5", "float")
+
+
+def _sheet_rows(path: Path) -> list[list[tuple[str, str]]]:
+    """(value, type) of each cell of the first sheet of a flat OpenDocument spreadsheet."""
+    import xml.etree.ElementTree as ET
+
+    ns = {
+        "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    }
+    office, table = "{" + ns["office"] + "}", "{" + ns["table"] + "}"
+    tree = ET.parse(path)  # noqa: S314 - written by our own LibreOffice run just now
+    sheet = tree.getroot().find(".//table:table", ns)
+    assert sheet is not None
+    rows = []
+    for row in sheet.iterfind("table:table-row", ns):
+        cells = []
+        for cell in row.iterfind("table:table-cell", ns):
+            kind = cell.get(office + "value-type", "")
+            value = cell.get(office + "value") or "".join(cell.itertext()).strip()
+            repeat = int(cell.get(table + "number-columns-repeated", "1"))
+            cells += [(value, kind)] * min(repeat, 50)
+        rows.append(cells)
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from kiosk.controller import NoticeKind, Screen
@@ -16,7 +17,16 @@ from tests.kiosk.controller.conftest import (
     start_first_visit,
     to_pin,
 )
-from tests.kiosk.controller.fakes import Harness, type_text, wait_for
+from tests.kiosk.controller.fakes import (
+    FakeCache,
+    FakeHub,
+    Harness,
+    make_catalog,
+    type_text,
+    wait_for,
+)
+
+Make = Callable[..., Awaitable[Harness]]
 
 
 async def test_code_and_pin_lead_to_a_call_an_agreement_a_slip_and_the_survey(
@@ -290,3 +300,54 @@ async def test_a_card_that_is_not_gaia_shows_a_notice_and_stays(kiosk: Harness) 
     c.scanned("GAIA1:12")
     assert kiosk.view.screen is Screen.IDENTIFY
     assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.BAD_CARD
+
+
+async def test_i_have_a_card_says_where_to_hold_it_and_takes_the_scan(kiosk: Harness) -> None:
+    c = kiosk.controller
+    c.begin()
+    c.accept_privacy()
+    c.choose_card()
+    assert kiosk.view.screen is Screen.CARD
+    c.back()
+    assert kiosk.view.screen is Screen.IDENTIFY
+    c.choose_card()
+    c.choose_code()  # no card with them after all: type the number
+    assert kiosk.view.screen is Screen.CODE
+    c.back()
+    c.choose_card()
+    c.scanned("GAIA1:" + CODE)
+    assert kiosk.view.screen is Screen.PIN
+    type_text(c, PIN)
+    c.submit()
+    await wait_for(lambda: kiosk.view.screen is Screen.TOPICS)
+    assert kiosk.events.of("identified")[0].detail == "qr"
+
+
+async def test_finish_asks_first_where_something_would_be_lost(kiosk: Harness) -> None:
+    c = kiosk.controller
+    start_first_visit(kiosk)
+    assert kiosk.view.screen is Screen.PHONE
+    type_text(c, "0612")
+    c.ask_finish()
+    assert kiosk.view.confirm_finish and kiosk.view.screen is Screen.PHONE
+    c.keep_going()  # "No, go on": nothing lost
+    assert not kiosk.view.confirm_finish and kiosk.view.entry == "0612"
+    c.ask_finish()
+    c.back()  # going elsewhere drops the question
+    assert not kiosk.view.confirm_finish
+    c.ask_finish()
+    c.finish()  # "Yes, finish"
+    assert kiosk.view.screen is Screen.GOODBYE and not kiosk.view.confirm_finish
+    assert kiosk.events.of("session.ended")[0].detail == "done"
+
+
+async def test_finish_ends_at_once_where_nothing_is_lost(make: Make) -> None:
+    hub = FakeHub()
+    hub.reachable = False
+    kiosk = await make(hub=hub, cache=FakeCache(make_catalog()))
+    c = kiosk.controller
+    c.begin()
+    c.accept_privacy()
+    assert kiosk.view.screen is Screen.OFFLINE  # the partners' numbers: nothing typed
+    c.ask_finish()
+    assert kiosk.view.screen is Screen.GOODBYE and not kiosk.view.confirm_finish
