@@ -86,6 +86,10 @@ class UiConfig(_Section):
     # "auto": espeak-ng when installed; "off": never; or a path to espeak-ng.
     speech: str = "auto"
     high_contrast: bool = False
+    # Shown by the help button ("ask at the town hall desk"): where the desk is and when
+    # it is open, in the site's words, for instance "Accueil au rez-de-chaussée, du lundi
+    # au vendredi de 9 h à 12 h".
+    reception: Annotated[str, Field(max_length=300)] = ""
 
 
 class DevicesConfig(_Section):

@@ -18,6 +18,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from hub.protocol import EventType, new_id
 from hub.protocol.kiosk_api import Catalog, TopicInfo
+from kiosk.controller import communes as places
 from kiosk.controller import entry as keys
 from kiosk.controller.ops import OpsGate
 from kiosk.controller.ports import (
@@ -105,6 +106,7 @@ class ControllerCore:
         self._notice: Notice | None = None
         self._countdown: int | None = None
         self._confirming_finish = False
+        self._help_shown = False
         self._ops_entry = ""
         self._ops_info: dict[str, str] = {}
         self._notice_timer: asyncio.TimerHandle | None = None
@@ -147,7 +149,7 @@ class ControllerCore:
             EventType.SESSION_ENDED, session=s.id, detail=reason, value=now - s.started
         )
         s.wipe()
-        self._confirming_finish = False
+        self._confirming_finish = self._help_shown = False
         self._set_notice(None)
         self._reset_idle()
 
@@ -189,7 +191,7 @@ class ControllerCore:
     def _go(self, screen: Screen, *, entry: str = "") -> None:
         """Show another screen of the session (its entry starts as `entry`)."""
         self._screen = screen
-        self._confirming_finish = False
+        self._confirming_finish = self._help_shown = False
         s = self._session
         if s is not None:
             s.entry = entry
@@ -336,6 +338,8 @@ class ControllerCore:
             "notice": self._notice,
             "idle_countdown": self._countdown,
             "confirm_finish": self._confirming_finish,
+            "help_shown": self._help_shown,
+            "reception": self._settings.reception,
         }
         if screen in OPS_SCREENS:
             return View(
@@ -356,6 +360,11 @@ class ControllerCore:
             busy=s.busy,
             first_name=s.first_name,
             commune=s.commune,
+            commune_letters=places.letters(self._communes()) if screen is Screen.COMMUNE else (),
+            communes_shown=(
+                places.shown(self._communes(), s.commune_letter) if screen is Screen.COMMUNE else ()
+            ),
+            commune_letter=s.commune_letter if screen is Screen.COMMUNE else None,
             entry=s.entry if keypad else "",
             masked=keys.masked(screen),
             entry_max=keys.entry_max(screen, s.entry) if keypad else 0,

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from hub.protocol import DeviceState, EventType, utcnow
 from hub.protocol.kiosk_api import ContactKind, ContactReason, IdentifyMethod, code_from_qr
+from kiosk.controller import communes as places
 from kiosk.controller import entry as keys
 from kiosk.controller import slips
 from kiosk.controller.calling import CallFlow
@@ -231,6 +232,8 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
         elif screen is Screen.FIRST_NAME:
             s.first_name = None
             self._leave_details()
+        elif screen is Screen.COMMUNE and s.commune_letter is not None:
+            s.commune_letter = None  # back to the letters
         elif screen is Screen.COMMUNE:
             s.commune = None
             self._go(Screen.FIRST_NAME, entry=s.first_name or "")
@@ -360,7 +363,26 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
         """COMMUNE → PHONE with a commune from the catalog's list."""
         s = self._session
         if s is not None and self._screen is Screen.COMMUNE and name in self._communes():
-            s.commune = name
+            s.commune, s.commune_letter = name, None
+            self._go(Screen.PHONE)
+
+    @action
+    def choose_commune_letter(self, letter: str) -> None:
+        """COMMUNE: list the communes under this initial (a long list)."""
+        s = self._session
+        if (
+            s is not None
+            and self._screen is Screen.COMMUNE
+            and letter in places.letters(self._communes())
+        ):
+            s.commune_letter = letter
+
+    @action
+    def choose_other_commune(self) -> None:
+        """COMMUNE → PHONE without a commune: it is not in the territory's list."""
+        s = self._session
+        if s is not None and self._screen is Screen.COMMUNE:
+            s.commune, s.commune_letter = None, None
             self._go(Screen.PHONE)
 
     @action
@@ -492,6 +514,17 @@ class Controller(CallFlow, ContactFlow, HubSync, Printouts, ControllerCore):
             self._finish()
         else:
             self._confirming_finish = True
+
+    @action
+    def ask_help(self) -> None:
+        """The help button: say to ask at the town hall's desk, and where it is."""
+        if self._session is not None and self._screen in SESSION_SCREENS:
+            self._help_shown = True
+
+    @action
+    def close_help(self) -> None:
+        """Close the help veil."""
+        self._help_shown = False
 
     @action
     def keep_going(self) -> None:

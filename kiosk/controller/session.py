@@ -29,6 +29,7 @@ class Session:
     method: str | None = None  # "code" | "qr" | "first-visit"
     first_name: str | None = None
     commune: str | None = None
+    commune_letter: str | None = None  # the initial touched on a long commune list
     phone: str | None = None
     ref: str | None = None
     has_phone: bool = False

@@ -20,5 +20,7 @@ class ControllerSettings:
     request_retry_s: float = 30
     default_language: str = "fr"
     high_contrast: bool = False
+    reception: str = ""
+    """Where the town hall's desk is and when it is open (the help veil shows it)."""
     tick_s: float = 1.0
     """One step of the idle countdown and of the waiting/call clocks (tests shorten it)."""

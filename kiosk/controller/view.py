@@ -81,11 +81,19 @@ class View:
     notice: Notice | None = None
     busy: bool = False
     """A hub request is under way: the UI shows a spinner and ignores taps."""
+    help_shown: bool = False
+    """The help veil: ask at the town hall's desk (`reception` says where and when)."""
+    reception: str = ""
     confirm_finish: bool = False
     """Finish was touched: ask before ending the session (what was typed is erased)."""
     # -- the person (wiped at the end of the session) --
     first_name: str | None = None
     commune: str | None = None
+    commune_letters: tuple[str, ...] = ()
+    """COMMUNE: the initials to choose from first (a long list), else empty."""
+    communes_shown: tuple[str, ...] = ()
+    """COMMUNE: the communes listed now (all of a short list, or those under a letter)."""
+    commune_letter: str | None = None
     entry: str = ""
     """What is being typed on the current keypad or keyboard (code, first name, phone)."""
     masked: bool = False

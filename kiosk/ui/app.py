@@ -20,6 +20,7 @@ from kivy.core.window import Window
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
+from kiosk.controller import communes as places
 from kiosk.controller.view import NoticeKind, Screen, View
 from kiosk.ui import heap, lockdown
 from kiosk.ui import theme as th
@@ -71,6 +72,8 @@ def _structure(view: View) -> tuple[Any, ...]:
         view.online,
         catalog_content(view.catalog) if view.screen in CATALOG_SCREENS else None,
         view.first_name,
+        view.commune_letter,
+        view.communes_shown,
         view.topic.id if view.topic else None,
         view.no_answer_reason,
         view.request_kind,
@@ -105,6 +108,7 @@ def _overlay_structure(view: View) -> tuple[Any, ...]:
         view.idle_countdown is not None,
         view.busy,
         view.confirm_finish,
+        view.help_shown,
     )
 
 
@@ -297,8 +301,17 @@ class KioskApp(App):
                 self.parts.detach_all()
                 then()
                 return
+            screen = todo.pop(0)
+            communes = view.catalog.communes if view.catalog else []
             ctx = Context(
-                replace(view, screen=todo.pop(0), entry=""),
+                # What the screen will show first: for the communes, the letters.
+                replace(
+                    view,
+                    screen=screen,
+                    entry="",
+                    commune_letters=places.letters(communes),
+                    communes_shown=places.shown(communes, None),
+                ),
                 Translator(view.language),
                 theme_for(view.high_contrast),
                 self.portrait,
@@ -394,6 +407,7 @@ class KioskApp(App):
         bar.clear_widgets()
         unfill(bar)
         bar.height = th.TOUCH_MIN + 10
+        bar.spacing = 8 if self.portrait else th.SPACING
         bar.add_widget(Widget(size_hint_x=None, width=th.TOUCH_MIN))  # the ops corner
         if view.notice is not None:
             # Notices sit in the top bar, so they never hide a button the person needs.
@@ -413,7 +427,7 @@ class KioskApp(App):
             status = "online" if view.online else "offline"
             bar.add_widget(Icon(status, theme.ok if view.online else theme.warning, 34))
             site = view.catalog.site if view.catalog else ""
-            crowded = self.portrait and view.speech_on and view.screen in SESSION_SCREENS
+            crowded = self.portrait and view.screen in SESSION_SCREENS
             # In portrait with Listen and Finish there is no room for the site's name.
             shown = "" if crowded else site
             bar.add_widget(Text(shown, theme, size=th.SMALL, color=theme.muted, size_hint_y=1))
@@ -433,8 +447,28 @@ class KioskApp(App):
                     pos_hint={"center_y": 0.5},
                 )
             )
+        # In portrait a notice needs the width: Help comes back when it goes. Beside
+        # Listen again, or in portrait, Help is its pictogram alone.
+        compact = self.portrait or (view.speech_on and view.screen is not Screen.IN_CALL)
+        if view.screen in SESSION_SCREENS and not (self.portrait and view.notice is not None):
+            bar.add_widget(Widget(size_hint_x=None, width=0 if self.portrait else th.SPACING))
+            bar.add_widget(
+                button(
+                    "help",
+                    "" if compact else t("Help"),
+                    self.controller.ask_help,
+                    theme,
+                    pictogram="help",
+                    style="secondary",
+                    size_hint=(None, None),
+                    width=th.TOUCH_MIN + 20 if compact else 200,
+                    text_size=28,
+                    height=th.TOUCH_MIN,
+                    pos_hint={"center_y": 0.5},
+                )
+            )
         if view.screen in SESSION_SCREENS:
-            bar.add_widget(Widget(size_hint_x=None, width=th.SPACING))
+            bar.add_widget(Widget(size_hint_x=None, width=0 if self.portrait else th.SPACING))
             bar.add_widget(
                 button(
                     "top-finish",
@@ -487,6 +521,8 @@ class KioskApp(App):
             )
             veil.add_widget(card)
             self.overlay.add_widget(veil)
+        if view.help_shown and view.idle_countdown is None:
+            self.overlay.add_widget(self._help(view, theme, t))
         if view.confirm_finish and view.idle_countdown is None:
             self.overlay.add_widget(self._confirm_finish(theme, t))
         if view.busy:
@@ -504,6 +540,31 @@ class KioskApp(App):
                 )
             )
             self.overlay.add_widget(veil)
+
+    def _help(self, view: View, theme: th.Theme, t: Translator) -> Widget:
+        """Help: a person at the town hall's desk can help; where and when, from config."""
+        veil = Blocker()
+        fill(veil, (0, 0, 0, 0.6))
+        card = box(
+            padding=th.PADDING * 2,
+            spacing=th.SPACING,
+            bg=theme.surface,
+            radius=24,
+            size_hint=(0.86, None),
+            pos_hint={"center_x": 0.5, "center_y": 0.5},
+        )
+        card.bind(minimum_height=card.setter("height"))
+        card.add_widget(
+            Text(t("Need help?"), theme, size=th.TITLE, bold=True, halign="center", gid="title")
+        )
+        card.add_widget(Text(t("Ask at the town hall desk: someone can help you."), theme, size=34))
+        if view.reception:
+            card.add_widget(Text(view.reception, theme, size=th.BODY, gid="reception"))
+        card.add_widget(
+            button("close-help", t("Close"), self.controller.close_help, theme, pictogram="check")
+        )
+        veil.add_widget(card)
+        return veil
 
     def _confirm_finish(self, theme: th.Theme, t: Translator) -> Widget:
         """Finish touched: end now (everything typed is erased), or go on."""

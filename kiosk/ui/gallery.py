@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.protocol.kiosk_api import Catalog, PartnerInfo, TopicInfo
+from kiosk.controller import communes as places
 from kiosk.controller.ports import (
     Agreement,
     Appointment,
@@ -92,7 +93,18 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
         },
         "07-locked": {"screen": Screen.IDENTIFY, "notice": Notice(NoticeKind.LOCKED, 15)},
         "08-first-name": {"screen": Screen.FIRST_NAME, "entry": "CAMILLE"},
-        "09-commune": {"screen": Screen.COMMUNE, "first_name": "Camille"},
+        "09-commune": {
+            "screen": Screen.COMMUNE,
+            "first_name": "Camille",
+            "commune_letters": places.letters(catalog.communes),
+        },
+        "09b-commune-letter": {
+            "screen": Screen.COMMUNE,
+            "first_name": "Camille",
+            "commune_letters": places.letters(catalog.communes),
+            "commune_letter": "L",
+            "communes_shown": places.shown(catalog.communes, "L"),
+        },
         "10-phone": {"screen": Screen.PHONE, "entry": "06 12", "first_name": "Camille"},
         "11-topics": {"screen": Screen.TOPICS, "first_name": "Camille"},
         "12-waiting": {
@@ -138,6 +150,13 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
             "first_name": "Camille",
         },
         "24-speech": {"screen": Screen.IDENTIFY, "speech_on": True},
+        "28-help": {
+            "screen": Screen.TOPICS,
+            "first_name": "Camille",
+            "help_shown": True,
+            "reception": "L'accueil est au rez-de-chaussée, à gauche de l'entrée. "
+            "Ouvert du lundi au vendredi, de 9 h à 12 h et de 14 h à 17 h.",
+        },
         "27-confirm-finish": {
             "screen": Screen.PHONE,
             "entry": "06 12",

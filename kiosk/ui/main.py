@@ -45,6 +45,7 @@ def controller_settings(config: KioskConfig) -> ControllerSettings:
         ops_pin=ui.ops_pin,
         default_language=ui.language,
         high_contrast=ui.high_contrast,
+        reception=ui.reception,
     )
 
 

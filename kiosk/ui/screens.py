@@ -454,42 +454,86 @@ def first_name(ctx: Context) -> Built:
 
 
 def commune(ctx: Context) -> Built:
-    """First visit, 2/3: the commune, from a list (no typing)."""
+    """First visit, 2/3: the commune, from a list (no typing): by its first letter first
+    when the list is long (kiosk.controller.communes); "another commune" always."""
     t, v, c = ctx.t, ctx.view, ctx.controller
     page = _page(ctx)
     page.add_widget(_title(ctx, t("Where do you live?"), "place"))
-    communes = tuple(v.catalog.communes) if v.catalog else ()
-
-    def commune_grid() -> GridLayout:
-        grid = GridLayout(
-            cols=2 if ctx.portrait else 3,
-            spacing=14,
-            size_hint_y=None,
-            row_default_height=th.TOUCH_MIN,
-            row_force_default=True,
-        )
-        grid.bind(minimum_height=grid.setter("height"))
-        for name in communes:
-            grid.add_widget(
-                button(
-                    f"commune-{name}",
-                    name,
-                    partial(c.choose_commune, name),
-                    ctx.theme,
-                    style="secondary",
-                    text_size=28,
-                )
-            )
-        return grid
-
-    grid = ctx.part(("communes", communes), commune_grid)
-    if not communes:
+    if not v.communes_shown and not v.commune_letters:
         page.add_widget(_body(ctx, t("The list of communes is not available.")))
-    scroll = ScrollView(do_scroll_x=False, bar_width=14, scroll_type=["bars", "content"])
-    scroll.add_widget(grid)
-    page.add_widget(scroll)
-    page.add_widget(_actions(ctx, _back_button(ctx)))
+        page.add_widget(Widget())
+    elif v.commune_letter is None and v.commune_letters:
+        page.add_widget(_body(ctx, t("Touch the first letter of your commune.")))
+        letters = v.commune_letters
+        page.add_widget(ctx.part(("commune-letters", letters), lambda: _letter_grid(ctx, letters)))
+        page.add_widget(Widget())
+    else:
+        if v.commune_letter is not None:
+            page.add_widget(
+                _body(ctx, t("Communes starting with {letter}:").format(letter=v.commune_letter))
+            )
+        names = v.communes_shown
+        grid = ctx.part(("communes", names), lambda: _commune_grid(ctx, names))
+        scroll = ScrollView(do_scroll_x=False, bar_width=14, scroll_type=["bars", "content"])
+        scroll.add_widget(grid)
+        page.add_widget(scroll)
+    other = button(
+        "commune-other",
+        t("Another commune"),
+        c.choose_other_commune,
+        ctx.theme,
+        pictogram="place",
+        style="secondary",
+    )
+    page.add_widget(_actions(ctx, _back_button(ctx), other, stack=False))
     return Built(page)
+
+
+def _letter_grid(ctx: Context, letters: tuple[str, ...]) -> GridLayout:
+    grid = GridLayout(
+        cols=5 if ctx.portrait else 8,
+        spacing=14,
+        size_hint_y=None,
+        row_default_height=int(th.TOUCH_MIN * 1.3),
+        row_force_default=True,
+    )
+    grid.bind(minimum_height=grid.setter("height"))
+    for letter in letters:
+        grid.add_widget(
+            button(
+                f"letter-{letter}",
+                letter,
+                partial(ctx.controller.choose_commune_letter, letter),
+                ctx.theme,
+                style="secondary",
+                text_size=48,
+                size_hint=(1, 1),
+            )
+        )
+    return grid
+
+
+def _commune_grid(ctx: Context, names: tuple[str, ...]) -> GridLayout:
+    grid = GridLayout(
+        cols=2 if ctx.portrait else 3,
+        spacing=14,
+        size_hint_y=None,
+        row_default_height=th.TOUCH_MIN,
+        row_force_default=True,
+    )
+    grid.bind(minimum_height=grid.setter("height"))
+    for name in names:
+        grid.add_widget(
+            button(
+                f"commune-{name}",
+                name,
+                partial(ctx.controller.choose_commune, name),
+                ctx.theme,
+                style="secondary",
+                text_size=th.SMALL,
+            )
+        )
+    return grid
 
 
 def topics(ctx: Context) -> Built:
@@ -870,15 +914,23 @@ def after_call(ctx: Context) -> Built:
     page.add_widget(
         _actions(
             ctx,
+            # Something to take home: printing is the main action until it is printed.
             button(
                 "print",
                 t("Print") if not v.printed else t("Print again"),
                 c.print_slip,
                 ctx.theme,
                 pictogram="print",
-                style="secondary",
+                style="secondary" if v.printed else "primary",
             ),
-            button("next", t("Continue"), _next(c), ctx.theme, pictogram="check"),
+            button(
+                "next",
+                t("Continue"),
+                _next(c),
+                ctx.theme,
+                pictogram="check",
+                style="primary" if v.printed else "secondary",
+            ),
         )
     )
     return Built(page)

@@ -151,6 +151,7 @@ ICONS: dict[str, str] = {
     "adviser": "\uf590",  # headset
     "callback": "\uf2a0",  # phone-volume
     "skip": "\uf051",  # forward-step
+    "help": "\uf059",  # circle-question
 }
 
 

@@ -351,3 +351,54 @@ async def test_finish_ends_at_once_where_nothing_is_lost(make: Make) -> None:
     assert kiosk.view.screen is Screen.OFFLINE  # the partners' numbers: nothing typed
     c.ask_finish()
     assert kiosk.view.screen is Screen.GOODBYE and not kiosk.view.confirm_finish
+
+
+async def test_a_long_commune_list_is_found_by_its_first_letter(make: Make) -> None:
+    communes = ("Agen", "Astaffort", "Boé", "Layrac", "Laplume", *(f"Saint-{i}" for i in range(10)))
+    kiosk = await make(hub=FakeHub(make_catalog(communes=communes)))
+    c = kiosk.controller
+    start_first_visit(kiosk, commune=None)
+    assert kiosk.view.screen is Screen.COMMUNE
+    assert kiosk.view.communes_shown == () and kiosk.view.commune_letters == ("A", "B", "L", "S")
+    c.choose_commune_letter("Q")  # no commune under it: nothing happens
+    assert kiosk.view.commune_letter is None
+    c.choose_commune_letter("L")
+    assert kiosk.view.communes_shown == ("Layrac", "Laplume")
+    c.back()  # back to the letters, not to the first name
+    assert kiosk.view.screen is Screen.COMMUNE and kiosk.view.commune_letter is None
+    c.choose_other_commune()  # not in the list: go on without one
+    assert kiosk.view.screen is Screen.PHONE and kiosk.view.commune is None
+    c.back()
+    c.choose_commune_letter("B")
+    c.choose_commune("Boé")
+    assert kiosk.view.screen is Screen.PHONE and kiosk.view.commune == "Boé"
+
+
+async def test_a_short_commune_list_is_shown_whole(kiosk: Harness) -> None:
+    start_first_visit(kiosk, commune=None)
+    assert kiosk.view.communes_shown == ("Laplume", "Agen") and kiosk.view.commune_letters == ()
+
+
+def test_communes_are_filed_under_their_initial_without_accents() -> None:
+    from kiosk.controller.communes import initial, letters, shown
+
+    many = [f"Commune {i}" for i in range(10)] + ["Écharde", "Eymet", "Agen", "'s-Bourg"]
+    assert initial("Écharde") == "E" and initial("'s-Bourg") == "S"
+    assert letters(many) == ("A", "C", "E", "S")
+    assert shown(many, "E") == ("Écharde", "Eymet")
+    assert shown(many[:5], None) == tuple(many[:5])  # short: all, no letters
+    assert letters(many[:5]) == ()
+
+
+async def test_help_says_to_ask_at_the_desk_and_where_it_is(make: Make) -> None:
+    reception = "Accueil au rez-de-chaussée, du lundi au vendredi de 9 h à 12 h."
+    kiosk = await make(reception=reception)
+    c = kiosk.controller
+    c.ask_help()  # on the welcome screen there is no help button
+    assert not kiosk.view.help_shown
+    c.begin()
+    c.accept_privacy()
+    c.ask_help()
+    assert kiosk.view.help_shown and kiosk.view.reception == reception
+    c.close_help()
+    assert not kiosk.view.help_shown and kiosk.view.screen is Screen.IDENTIFY

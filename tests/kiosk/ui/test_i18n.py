@@ -74,6 +74,7 @@ def test_placeholders_survive_translation() -> None:
                 "weekday": "w",
                 "day": 1,
                 "month": "m",
+                "letter": "A",
             }
             t(message.id).format(**fields)  # raises KeyError on an unknown placeholder
 

@@ -166,6 +166,7 @@ async def test_first_visit_nobody_available_then_call_back_request(
     await ui.type("ALIÉNOR")
     await ui.tap("key-ok")
     await ui.on(Screen.COMMUNE)
+    await ui.tap("letter-L")  # 43 communes: by their first letter
     await ui.tap("commune-Laplume")
     await ui.on(Screen.PHONE)
     await ui.tap("skip")
@@ -271,6 +272,7 @@ async def test_offline_kiosk_shows_cached_contacts_prints_and_keeps_a_call_back(
     await ui.type("NOÉ")
     await ui.tap("key-ok")
     await ui.on(Screen.COMMUNE)
+    await ui.tap("letter-L")
     await ui.tap("commune-Layrac")
     await ui.on(Screen.PHONE)
     await ui.type("0699887766")
