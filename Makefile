@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+AXE     = tools/axe/node_modules/axe-core/axe.min.js
 export PATH := $(CURDIR)/$(BIN):/usr/sbin:$(PATH)
 
 .PHONY: demo test lint typecheck pytest bench screenshots screens locale system-deps-test system-deps-demo venv clean
@@ -21,6 +22,11 @@ $(STAMP): pyproject.toml constraints.txt
 system-deps-test:
 	scripts/system-deps.sh test
 
+# axe-core (pinned in tools/axe/package-lock.json), loaded into pages by the browser tests.
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	npm ci --prefix tools/axe --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
 system-deps-demo:
 	scripts/system-deps.sh demo
 
@@ -31,7 +37,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) system-deps-test
+pytest: $(STAMP) system-deps-test $(AXE)
 	xvfb-run -a -s "-screen 0 1920x1440x24" $(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: system-deps-test $(STAMP) lint typecheck pytest

@@ -39,6 +39,7 @@ STATES = ("online", "offline", "alerting", "unregistered")
 """Values of the state filter."""
 
 SORTS = (
+    "severity",
     "id",
     "site",
     "territory",
@@ -174,8 +175,21 @@ def filter_conditions(flt: FleetFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
+def _severity() -> ColumnElement[int]:
+    """Lower is worse, so that ascending puts the kiosks that need someone first:
+    offline, then not registered (a device ops do not know), then with an open alert."""
+    return case(
+        (_k.registered.is_(False), -3),
+        (_k.online.is_(False), -4),
+        (_open_alert_exists(), -2),
+        else_=0,
+    )
+
+
 def _order_by(sort: str, desc: bool) -> list[Any]:
     keys: dict[str, list[Any]] = {
+        # the page's default: worst first, then more open alerts, then the longest so
+        "severity": [_severity(), -_open_alert_count(), _k.status_since],
         "id": [_k.id],
         "site": [_k.site],
         "territory": [_k.territory, _k.site],

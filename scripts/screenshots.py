@@ -10,6 +10,7 @@ Debian's Chromium with Playwright; writes at 1366x900:
     docs/alerts.png      the alerts page
     docs/usage-report.png  the previous month's usage report
     docs/requests.png    call-back and appointment requests waiting for an adviser
+    docs/dashboard-phone.png, docs/requests-phone.png  the same at 390 px wide
 
 Run: .venv/bin/python scripts/screenshots.py [--out docs]
 """
@@ -393,7 +394,7 @@ def shoot(base: str, out: Path) -> list[Path]:
     written = []
     last_month = shift_month(current_month(), -1)
     pages = [
-        ("dashboard.png", "/ops?sort=state", None),
+        ("dashboard.png", "/ops", None),
         ("kiosk.png", f"/ops/kiosks/{HOT}", None),
         ("alerts.png", "/ops/alerts", None),
         ("usage-report.png", f"/ops/reports/usage?month={last_month}", None),
@@ -411,6 +412,16 @@ def shoot(base: str, out: Path) -> list[Path]:
             page.goto(base + path)
             if anchor:
                 page.locator(anchor).scroll_into_view_if_needed()
+            target = out / name
+            page.screenshot(path=str(target))
+            written.append(target)
+        # The fleet and the requests on a phone (390 px): rows become cards.
+        page.set_viewport_size({"width": 390, "height": 1100})
+        for name, path in (
+            ("dashboard-phone.png", "/ops"),
+            ("requests-phone.png", "/requests"),
+        ):
+            page.goto(base + path)
             target = out / name
             page.screenshot(path=str(target))
             written.append(target)

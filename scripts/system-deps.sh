@@ -17,6 +17,8 @@ if [ "${1:-test}" = "test" ]; then
   command -v faketime >/dev/null 2>&1 || need+=(faketime)
   # USB thermal printers (pyusb's backend); the tests open one that is not plugged in.
   ldconfig -p | grep -q 'libusb-1.0.so.0' || need+=(libusb-1.0-0)
+  # npm installs axe-core (tools/axe), which the browser tests run in every staff page.
+  command -v npm >/dev/null 2>&1 || need+=(npm)
   # The usage report's CSV is read back by a real spreadsheet engine (LibreOffice, headless).
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
   # Kivy's multitouch input provider for the Pi's touch screen (only log noise without it).

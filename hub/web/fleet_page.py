@@ -23,6 +23,9 @@ LIVE_INTERVAL_S = 5
 """Seconds between two refreshes of the fleet table in the browser."""
 
 
+DEFAULT_SORT = "severity"
+"""Faulty kiosks first: ops see what needs them above the fold."""
+
 MAX_PAGE = 100_000
 """Beyond any fleet; a bigger number would overflow the database's OFFSET."""
 
@@ -33,13 +36,13 @@ def fleet_query(params: Mapping[str, str]) -> fleet.FleetQuery:
         page = min(max(1, int(params.get("page", "1")[:12])), MAX_PAGE)
     except ValueError:
         page = 1
-    sort = params.get("sort", "id")
+    sort = params.get("sort", DEFAULT_SORT)
     state = params.get("state", "")
     return fleet.FleetQuery(
         q=params.get("q", "")[:80],
         territory=params.get("territory", "")[:80],
         state=state if state in fleet.STATES else "",
-        sort=sort if sort in fleet.SORTS else "id",
+        sort=sort if sort in fleet.SORTS else DEFAULT_SORT,
         desc=params.get("dir") == "desc",
         page=page,
     )

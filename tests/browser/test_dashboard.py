@@ -133,7 +133,7 @@ def test_dashboard_in_a_browser(
 
     # filters: the state select applies at once, the search box on submit
     page.select_option("select[name=state]", "offline")
-    expect(page).to_have_url(f"{base}/ops?q=&territory=&state=offline&sort=id&dir=asc")
+    expect(page).to_have_url(f"{base}/ops?q=&territory=&state=offline&sort=severity&dir=asc")
     expect(page.locator("#fleet-rows tr")).to_have_count(2)
     page.fill("input[name=q]", "boé")
     page.click("form.filters button[type=submit]")

@@ -90,6 +90,8 @@ def test_filters(seeded: Engine, query: dict[str, str], expected: list[str]) -> 
     ("sort", "expected"),
     [
         ("id", ["agen-01", "boe-01", "fumel-01", "marmande-01", "pi-rogue", "tonneins-01"]),
+        # worst first: offline (more alerts first), unknown device, an open alert, fine
+        ("severity", ["boe-01", "tonneins-01", "pi-rogue", "marmande-01", "agen-01", "fumel-01"]),
         ("site", ["pi-rogue", "agen-01", "boe-01", "fumel-01", "marmande-01", "tonneins-01"]),
         ("territory", ["pi-rogue", "agen-01", "boe-01", "fumel-01", "marmande-01", "tonneins-01"]),
         ("state", ["pi-rogue", "boe-01", "tonneins-01", "agen-01", "fumel-01", "marmande-01"]),
@@ -189,7 +191,8 @@ def test_fleet_page_lists_kiosks_with_their_state(
     rows = {
         m.group(1): m.group(0) for m in re.finditer(r'<tr data-kiosk="([^"]+)".*?</tr>', html, re.S)
     }
-    assert list(rows) == ["agen-01", "boe-01", "fumel-01", "marmande-01", "pi-rogue", "tonneins-01"]
+    # the ones that need someone first (hub.fleet severity)
+    assert list(rows) == ["boe-01", "tonneins-01", "pi-rogue", "marmande-01", "agen-01", "fumel-01"]
     assert "En ligne" in rows["agen-01"] and "51,0" in rows["agen-01"]
     assert "Hors ligne" in rows["boe-01"] and "Disque" in rows["boe-01"]
     assert "Plus de papier" in rows["fumel-01"]
@@ -222,14 +225,14 @@ def test_fleet_page_paginates(client: TestClient, engine: Engine, ops: Staff) ->
             add_kiosk(conn, f"k-{i:02d}")
     first = client.get("/ops").text
     assert first.count("<tr data-kiosk=") == 50
-    assert "page 1 sur 2" in first and 'href="/ops?sort=id&amp;dir=asc&amp;page=2"' in first
+    assert "page 1 sur 2" in first and 'href="/ops?sort=severity&amp;dir=asc&amp;page=2"' in first
     second = client.get("/ops?page=2").text
     assert re.findall(r'<tr data-kiosk="([^"]+)"', second) == [f"k-{i}" for i in range(50, 55)]
 
 
 def test_live_endpoint_follows_the_database(client: TestClient, seeded: Engine, ops: Staff) -> None:
     data = client.get("/ops/fleet.json?state=online").json()
-    assert data["ids"] == ["agen-01", "fumel-01", "marmande-01"]
+    assert data["ids"] == ["marmande-01", "agen-01", "fumel-01"]  # its open alert first
     assert data["counts"] == {
         "kiosks": 5,
         "online": 3,
@@ -244,7 +247,7 @@ def test_live_endpoint_follows_the_database(client: TestClient, seeded: Engine, 
             update(schema.kiosks).where(schema.kiosks.c.id == "agen-01").values(online=False)
         )
     data = client.get("/ops/fleet.json?state=online").json()
-    assert data["ids"] == ["fumel-01", "marmande-01"]
+    assert data["ids"] == ["marmande-01", "fumel-01"]
     assert data["counts"]["offline"] == 3
     assert client.get("/ops/fleet.json", headers={"Accept": "application/json"}).status_code == 200
 
