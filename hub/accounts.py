@@ -134,9 +134,12 @@ def register_kiosk(
         # The broker takes the user name as client id: a kiosk named like one of the
         # hub's identities would open (and knock off) the hub's own session.
         raise AccountError(f"invalid kiosk id {kiosk_id!r}: {HUB_PREFIX}… is reserved for the hub")
+    from hub.territories import canonical
+
     token = new_token("gaia_k_")
+    territory = canonical(conn, territory)
     values = {
-        "site": site,
+        "site": " ".join(site.split()),
         "territory": territory,
         "registered": True,
         "token_hash": hash_token(token),

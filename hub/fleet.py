@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    update,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -162,8 +164,8 @@ def filter_conditions(flt: FleetFilter) -> list[ColumnElement[bool]]:
     if q:
         pattern = f"%{_escape_like(q)}%"
         conds.append(or_(_k.id.ilike(pattern, escape="\\"), _k.site.ilike(pattern, escape="\\")))
-    if flt.territory:
-        conds.append(_k.territory == flt.territory)
+    if flt.territory:  # any spelling of it (hub.territories)
+        conds.append(func.lower(func.trim(_k.territory)) == " ".join(flt.territory.split()).lower())
     if flt.state == "online":
         conds += [_k.registered.is_(True), _k.online.is_(True)]
     elif flt.state == "offline":
@@ -358,6 +360,9 @@ def list_alerts(
             _a.detail,
             _a.opened_at,
             _a.closed_at,
+            _a.acked_at,
+            _a.acked_by,
+            _a.ack_note,
             func.coalesce(_k.site, "").label("site"),
             func.coalesce(_k.territory, "").label("territory"),
         )
@@ -457,6 +462,37 @@ def recent_commands(conn: Connection, kiosk_id: str, limit: int = 20) -> list[di
 
 
 def territories(conn: Connection) -> list[str]:
-    """The territories kiosks belong to, sorted (empty ones left out)."""
-    stmt = select(_k.territory).where(_k.territory != "").distinct().order_by(_k.territory)
-    return [r[0] for r in conn.execute(stmt)]
+    """The territories kiosks belong to, sorted, each once whatever its spellings (the
+    most used one shown: hub.territories); empty ones left out."""
+    from hub.territories import key
+
+    stmt = select(_k.territory, func.count()).where(_k.territory != "").group_by(_k.territory)
+    best: dict[str, tuple[int, str]] = {}
+    for spelling, count in conn.execute(stmt):
+        k = key(spelling)
+        if k and (k not in best or (count, spelling) > best[k]):
+            best[k] = (count, spelling)
+    return sorted((spelling for _, spelling in best.values()), key=key)
+
+
+ACK_NOTE_MAX = 300
+
+
+def acknowledge(
+    conn: Connection, alert_id: int, actor: str, note: str, now: float | None = None
+) -> bool:
+    """Record that `actor` took an open alert on, with a note (a later one replaces it);
+    audited. False when the alert is unknown or already closed."""
+    from hub.accounts import audit
+
+    now = time.time() if now is None else now
+    note = " ".join(note.split())[:ACK_NOTE_MAX]
+    result = conn.execute(
+        update(schema.alerts)
+        .where(_a.id == alert_id, _a.closed_at.is_(None))
+        .values(acked_at=now, acked_by=actor[:200], ack_note=note)
+    )
+    if result.rowcount == 0:
+        return False
+    audit(conn, actor, "alert.ack", str(alert_id), note[:200])
+    return True

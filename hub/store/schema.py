@@ -117,6 +117,10 @@ alerts = Table(
     Column("detail", String(200), nullable=False, server_default=""),
     Column("opened_at", Float, nullable=False),
     Column("closed_at", Float),
+    # Someone from ops took it on: when, who, and what they said (hub.fleet.acknowledge).
+    Column("acked_at", Float),
+    Column("acked_by", String(200)),
+    Column("ack_note", String(300)),
 )
 # One open alert per kiosk and kind, even with several hub replicas evaluating.
 Index(

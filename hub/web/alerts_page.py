@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Form, Request, Response
+from fastapi.responses import RedirectResponse
 
 from hub import fleet
 from hub.web.deps import Ops, page_router, services_of
@@ -15,7 +17,7 @@ ALERTS_CLOSED_DAYS = 7
 
 
 @router.get("/ops/alerts")
-def alerts_page(request: Request, principal: Ops) -> Response:
+def alerts_page(request: Request, principal: Ops, acked: str = "") -> Response:
     """Open alerts, and those closed in the last days."""
     services = services_of(request)
     now = time.time()
@@ -32,4 +34,29 @@ def alerts_page(request: Request, principal: Ops) -> Response:
         open=open_alerts,
         closed=closed,
         closed_days=ALERTS_CLOSED_DAYS,
+        acked=acked == "1",
+        note_max=fleet.ACK_NOTE_MAX,
     )
+
+
+@router.post("/ops/alerts/{alert_id}/ack")
+def alert_ack(
+    request: Request,
+    alert_id: int,
+    principal: Ops,
+    note: Annotated[str, Form(max_length=fleet.ACK_NOTE_MAX)] = "",
+) -> Response:
+    """Take an open alert on, with a note (who and when are recorded and audited)."""
+    services = services_of(request)
+    with services.engine.begin() as conn:
+        done = fleet.acknowledge(conn, alert_id, principal.actor, note)
+    if not done:
+        return render(
+            request,
+            "error.html",
+            principal=principal,
+            status_code=404,
+            title="Alerte introuvable",
+            message="Cette alerte n'existe pas ou elle est déjà fermée.",
+        )
+    return RedirectResponse(f"/ops/alerts?acked=1#alert-{alert_id}", status_code=303)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
 
 from hub import fleet
 from hub.store import schema
@@ -277,3 +277,61 @@ def test_templates_have_no_inline_script_or_style(
 def test_static_files_are_served(client: TestClient) -> None:
     for name in ("app.css", "fleet.js", "kiosk.js", "favicon.svg"):
         assert client.get(f"/static/{name}").status_code == 200
+
+
+def test_an_alert_is_taken_on_with_a_note_and_by_whom(
+    client: TestClient, seeded: Engine, ops: Staff
+) -> None:
+    with seeded.connect() as conn:
+        alerts = {a["kiosk_id"]: a for a in fleet.list_alerts(conn) if a["closed_at"] is None}
+    marmande = alerts["marmande-01"]["id"]
+    url = f"/ops/alerts/{marmande}/ack"
+    # no CSRF token: refused, nothing recorded
+    assert client.post(url, data={"note": "x"}).status_code == 403
+    done = client.post(
+        url, data={"note": "  Technicien   prévenu, passage jeudi ", "csrf_token": ops.csrf}
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/ops/alerts?acked=1")
+    page = client.get("/ops/alerts?acked=1").text
+    row = re.search(rf'<tr data-alert="{marmande}".*?</tr>', page, re.S)
+    assert row is not None
+    assert "ops@gaia.test" in row.group(0) and "Technicien prévenu, passage jeudi" in row.group(0)
+    assert "Mettre à jour" in row.group(0) and "Prise en charge enregistrée" in page
+    with seeded.connect() as conn:
+        audit = conn.execute(
+            select(schema.audit.c.actor, schema.audit.c.action, schema.audit.c.target).where(
+                schema.audit.c.action == "alert.ack"
+            )
+        ).all()
+    assert [tuple(a) for a in audit] == [("ops@gaia.test", "alert.ack", str(marmande))]
+    # a note too long is refused, a closed or unknown alert is a 404: nothing changes
+    long = client.post(url, data={"note": "x" * 301, "csrf_token": ops.csrf})
+    assert long.status_code == 422
+    with seeded.connect() as conn:
+        closed = [a for a in fleet.list_alerts(conn, closed_since=0) if a["closed_at"]][0]["id"]
+    assert (
+        client.post(f"/ops/alerts/{closed}/ack", data={"csrf_token": ops.csrf}).status_code == 404
+    )
+    assert client.post("/ops/alerts/999999/ack", data={"csrf_token": ops.csrf}).status_code == 404
+    assert client.post("/ops/alerts/abc/ack", data={"csrf_token": ops.csrf}).status_code == 422
+
+
+def test_one_territory_whatever_its_spelling(engine: Engine) -> None:
+    from hub.accounts import register_kiosk
+    from hub.territories import canonical, tidy
+
+    with engine.begin() as conn:
+        register_kiosk(conn, "agen-01", "Mairie d'Agen", "Agenais")
+        register_kiosk(conn, "boe-01", "Mairie de Boé", "  agenais ")  # typed another way
+        register_kiosk(conn, "nerac-01", "Mairie de  Nérac", "albret")  # a new one
+        add_kiosk(conn, "old-01", territory="AGENAIS")  # a row from before the rule
+        assert canonical(conn, "AgEnAiS") == "Agenais"
+        kiosks = {r.id: r for r in conn.execute(select(schema.kiosks))}
+        listed = fleet.territories(conn)
+    assert kiosks["boe-01"].territory == "Agenais" and kiosks["nerac-01"].territory == "Albret"
+    assert kiosks["nerac-01"].site == "Mairie de Nérac"
+    assert listed == ["Agenais", "Albret"]  # the filter lists it once
+    assert tidy(" haut  agenais ") == "Haut agenais"
+    # filtering by it finds every spelling
+    ids = _ids(engine, territory="Agenais")
+    assert sorted(ids) == ["agen-01", "boe-01", "old-01"]
