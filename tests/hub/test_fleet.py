@@ -308,7 +308,7 @@ def test_an_alert_is_taken_on_with_a_note_and_by_whom(
     long = client.post(url, data={"note": "x" * 301, "csrf_token": ops.csrf})
     assert long.status_code == 422
     with seeded.connect() as conn:
-        closed = [a for a in fleet.list_alerts(conn, closed_since=0) if a["closed_at"]][0]["id"]
+        closed = next(a for a in fleet.list_alerts(conn, closed_since=0) if a["closed_at"])["id"]
     assert (
         client.post(f"/ops/alerts/{closed}/ack", data={"csrf_token": ops.csrf}).status_code == 404
     )
