@@ -97,6 +97,7 @@ def _bar_structure(view: View) -> tuple[Any, ...]:
         view.catalog.site if view.catalog else "",
         view.speech_on and view.screen is not Screen.IN_CALL,
         view.screen in SESSION_SCREENS,
+        view.screen is Screen.IN_CALL,
     )
 
 
@@ -406,6 +407,9 @@ class KioskApp(App):
         bar = self.top_bar
         bar.clear_widgets()
         unfill(bar)
+        if view.screen is Screen.IN_CALL and view.notice is None:
+            bar.height = 0  # the call takes the whole screen (a notice still shows)
+            return
         bar.height = th.TOUCH_MIN + 10
         bar.spacing = 8 if self.portrait else th.SPACING
         bar.add_widget(Widget(size_hint_x=None, width=th.TOUCH_MIN))  # the ops corner

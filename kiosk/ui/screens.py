@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
@@ -790,7 +791,8 @@ def in_call(ctx: Context) -> Built:
     head.add_widget(quality)
     head.add_widget(clock)
     page.add_widget(head)
-    videos = box(vertical=ctx.portrait, spacing=th.SPACING)
+    # The adviser takes all the room the screen has; yourself small, in a corner of it.
+    videos = FloatLayout()
     # Three buttons side by side: in portrait (800 px) the word goes under the pictogram.
     shape: dict[str, Any] = (
         {"vertical": True, "text_size": 28, "icon_size": 40, "size_hint_y": None, "height": 196}
@@ -801,44 +803,62 @@ def in_call(ctx: Context) -> Built:
     if v.audio_only:
         videos.add_widget(_sound_only(ctx))
     else:
-        remote = VideoView(call.remote_frame if call else (lambda: None))
+        remote = VideoView(call.remote_frame if call else (lambda: None), pos_hint={"x": 0, "y": 0})
         remote.gid = "remote-video"
         local = VideoView(
             call.local_frame if call else (lambda: None),
             fps=15,
-            size_hint=(0.3, 0.3) if ctx.portrait else (0.28, 1),
+            size_hint=(0.34, 0.2) if ctx.portrait else (1, None),
+            pos_hint={"right": 1, "y": 0} if ctx.portrait else {},
         )
         local.gid = "self-view"
         videos.add_widget(remote)
-        videos.add_widget(local)
+        if ctx.portrait:  # in a corner of the adviser's picture
+            videos.add_widget(local)
+        else:  # above the buttons, beside the adviser
+            local.height = 255
         shown = [remote, local]
-    page.add_widget(videos)
-    page.add_widget(
-        _actions(
-            ctx,
-            *(
-                button(gid, label, action, ctx.theme, pictogram=pic, style=style, **shape)
-                for gid, label, action, pic, style in (
-                    (
-                        "mute",
-                        t("Microphone off") if v.muted else t("Mute"),
-                        c.toggle_mute,
-                        "mic-off" if v.muted else "mic",
-                        "primary" if v.muted else "secondary",
-                    ),
-                    (
-                        "audio-only",
-                        t("Picture back") if v.audio_only else t("Sound only"),
-                        c.toggle_audio_only,
-                        "video" if v.audio_only else "video-off",
-                        "secondary",
-                    ),
-                    ("hang-up", t("Hang up"), c.hang_up, "hang-up", "danger"),
-                )
-            ),
-            stack=False,  # the pictures keep the height
-        )
+    controls = _actions(
+        ctx,
+        *(
+            button(gid, label, action, ctx.theme, pictogram=pic, style=style, **shape)
+            for gid, label, action, pic, style in (
+                (
+                    "mute",
+                    t("Microphone off") if v.muted else t("Mute"),
+                    c.toggle_mute,
+                    "mic-off" if v.muted else "mic",
+                    "primary" if v.muted else "secondary",
+                ),
+                (
+                    "audio-only",
+                    t("Picture back") if v.audio_only else t("Sound only"),
+                    c.toggle_audio_only,
+                    "video" if v.audio_only else "video-off",
+                    "secondary",
+                ),
+                ("hang-up", t("Hang up"), c.hang_up, "hang-up", "danger"),
+            )
+        ),
+        # Portrait: a row under the pictures. Landscape: a column beside them, so the
+        # adviser gets the screen's whole height.
+        stack=not ctx.portrait,
     )
+    if ctx.portrait:
+        page.add_widget(videos)
+        page.add_widget(controls)
+    else:
+        controls.size_hint = (None, None)
+        controls.width = 340
+        side = box(vertical=False, spacing=th.SPACING)
+        side.add_widget(videos)
+        column = box(size_hint_x=None, width=340)
+        if shown:
+            column.add_widget(shown[1])
+        column.add_widget(Widget())
+        column.add_widget(controls)
+        side.add_widget(column)
+        page.add_widget(side)
 
     def update(view: View) -> None:
         quality.text = t(QUALITY_WORDS[view.quality]) if view.quality else ""
@@ -861,7 +881,7 @@ def in_call(ctx: Context) -> Built:
 
 def _sound_only(ctx: Context) -> BoxLayout:
     """What the call screen shows instead of the pictures when the call is sound only."""
-    panel = box(padding=th.PADDING * 2, spacing=th.SPACING)
+    panel = box(padding=th.PADDING * 2, spacing=th.SPACING, pos_hint={"x": 0, "y": 0})
     panel.gid = "sound-only"
     panel.add_widget(Widget())
     panel.add_widget(Icon("speak", (1, 1, 1, 1), 120, pos_hint={"center_x": 0.5}))
