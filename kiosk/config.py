@@ -85,6 +85,9 @@ class UiConfig(_Section):
     ops_long_press_s: Annotated[float, Field(gt=0)] = 3
     # "auto": espeak-ng when installed; "off": never; or a path to espeak-ng.
     speech: str = "auto"
+    # Each session starts reading aloud (where `speech` finds an engine): some users do
+    # not read; anyone can turn it off with one touch on the welcome screen.
+    read_aloud: bool = True
     high_contrast: bool = False
     # Shown by the help button ("ask at the town hall desk"): where the desk is and when
     # it is open, in the site's words, for instance "Accueil au rez-de-chaussée, du lundi

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -88,6 +89,10 @@ url = "{mqtt_url}"
 
 [call]
 {call}
+
+[ui]
+# Shown by the kiosk's help button: where the town hall's desk is and when it is open.
+reception = {reception}
 """
 
 CALL_MEDIA = {
@@ -126,6 +131,7 @@ def cmd_kiosk_config(args: argparse.Namespace) -> int:
         mqtt_url=args.mqtt_url,
         ca_line=f'ca_file = "{args.ca_file}"' if args.ca_file else "",
         call=CALL_MEDIA[args.profile],
+        reception=json.dumps(" ".join(args.reception.split())[:300], ensure_ascii=False),
     )
     out = Path(args.out)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -157,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state-dir", default="/var/lib/gaia-kiosk")
     p.add_argument("--out", default="kiosk.toml")
     p.add_argument("--allow-plaintext", action="store_true")
+    p.add_argument(
+        "--reception",
+        default="",
+        help="where the town hall's desk is and when it is open, e.g. \"Accueil au "
+        'rez-de-chaussée, du lundi au vendredi de 9 h à 12 h" (the help button shows it)',
+    )
     p.set_defaults(func=cmd_kiosk_config)
     return parser
 

@@ -100,7 +100,7 @@ class ControllerCore:
         self._session: Session | None = None
         self._language = self._default_language()
         self._high_contrast = settings.high_contrast
-        self._speech_on = False
+        self._speech_on = self._speech_default()
         self._online = True
         self._catalog: Catalog | None = None
         self._notice: Notice | None = None
@@ -181,8 +181,13 @@ class ControllerCore:
         self._language = self._default_language()
         self._high_contrast = self._settings.high_contrast
         if self._speech_on:
-            self._speech_on = False
             self._safe_speech_stop()
+        self._speech_on = self._speech_default()
+
+    def _speech_default(self) -> bool:
+        """Reading aloud is on for each new person where an engine exists and
+        `[ui] read_aloud` says so (they can turn it off on the welcome screen)."""
+        return self._settings.read_aloud and self._speech_available()
 
     def _default_language(self) -> str:
         language = self._settings.default_language
@@ -263,7 +268,7 @@ class ControllerCore:
             return s is None and (
                 self._language != self._default_language()
                 or self._high_contrast != self._settings.high_contrast
-                or self._speech_on
+                or self._speech_on != self._speech_default()
             )
         return s is not None and not s.busy and screen not in IDLE_EXEMPT
 

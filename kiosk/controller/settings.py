@@ -20,6 +20,8 @@ class ControllerSettings:
     request_retry_s: float = 30
     default_language: str = "fr"
     high_contrast: bool = False
+    read_aloud: bool = False
+    """Reading aloud on from the start of each session (where an engine exists)."""
     reception: str = ""
     """Where the town hall's desk is and when it is open (the help veil shows it)."""
     tick_s: float = 1.0

@@ -617,8 +617,9 @@ class KioskApp(App):
     # -- speech ----------------------------------------------------------------------------
 
     def _read_aloud(self, view: View) -> None:
-        """Read each new screen once, when speech is on."""
-        if not view.speech_on or self.built is None:
+        """Read each new screen once, when speech is on; never the welcome screen on its
+        own (nobody may be there: it would talk to an empty town hall)."""
+        if not view.speech_on or self.built is None or view.screen is Screen.ATTRACT:
             self._spoken_for = None
             return
         key = (view.screen, view.language, view.notice)

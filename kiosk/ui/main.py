@@ -46,6 +46,7 @@ def controller_settings(config: KioskConfig) -> ControllerSettings:
         default_language=ui.language,
         high_contrast=ui.high_contrast,
         reception=ui.reception,
+        read_aloud=ui.read_aloud,
     )
 
 

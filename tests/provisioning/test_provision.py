@@ -30,6 +30,8 @@ def test_kiosk_config_is_valid_and_private(tmp_path: Path, monkeypatch: pytest.M
             "mqtts://hub.example:8883",
             "--out",
             str(out),
+            "--reception",
+            'Accueil au rez-de-chaussée, "porte B",\n de 9 h à 12 h',
         ]
     )
     assert code == 0
@@ -40,6 +42,9 @@ def test_kiosk_config_is_valid_and_private(tmp_path: Path, monkeypatch: pytest.M
     assert config.profile == "pi"
     assert config.call.engine == "webrtc" and config.call.camera == "v4l2:/dev/video0"
     assert config.call.microphone == config.call.speaker == "alsa:default"
+    # the help button's text, quotes and line breaks made safe for TOML
+    assert config.ui.reception == 'Accueil au rez-de-chaussée, "porte B", de 9 h à 12 h'
+    assert config.ui.read_aloud  # reading aloud on where an engine is
 
 
 def test_kiosk_config_refuses_plaintext_mqtt(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from hub.protocol import DeviceState
@@ -224,3 +225,20 @@ async def test_someone_new_can_start_during_goodbye_with_the_defaults(make: Make
     c.begin()
     assert kiosk.view.screen is Screen.PRIVACY and kiosk.view.language == "fr"
     assert len(kiosk.events.of("session.started")) == 2
+
+
+async def test_reading_aloud_is_on_for_each_new_person_where_it_can(make: Make) -> None:
+    kiosk = await make(read_aloud=True, idle_s=0.05)
+    c = kiosk.controller
+    assert kiosk.view.speech_on  # on the welcome screen already, for whoever comes
+    await asyncio.sleep(0.3)
+    assert kiosk.view.idle_countdown is None  # the default is not a change to undo
+    c.toggle_speech()  # this person does not want it
+    c.begin()
+    assert not kiosk.view.speech_on
+    c.speak("Bonjour")
+    assert kiosk.speech.said == []
+    c.back()  # the session ends: the next person gets the default back
+    assert kiosk.view.screen is Screen.ATTRACT and kiosk.view.speech_on
+    silent = await make(read_aloud=True, speech=False)  # no engine on this kiosk
+    assert not silent.view.speech_on

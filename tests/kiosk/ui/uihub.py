@@ -206,6 +206,7 @@ def kiosk_config(tmp_path: Path, hub: UiHub | None, **ui: Any) -> KioskConfig:
                 "hub_timeout_s": 2,
                 "catalog_refresh_s": 0.5,
                 "ops_long_press_s": 0.3,
+                "read_aloud": False,  # espeak-ng is here: the tests that want it say so
                 **ui,
             },
             "call": {"sim_answer_after_s": 0.5, "ring_timeout_s": 1.5, **call},
