@@ -17,6 +17,7 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
@@ -169,6 +170,25 @@ class CornerPress(Widget):
         if self._event is not None:
             self._event.cancel()
             self._event = None
+
+
+def _veil_card(theme: th.Theme, title: str) -> tuple[Blocker, BoxLayout]:
+    """A veil over the screen with a card in its middle, as tall as what it holds,
+    titled `title`; the caller adds the rest to the card."""
+    veil = Blocker()
+    fill(veil, (0, 0, 0, 0.6))
+    card = box(
+        padding=th.PADDING * 2,
+        spacing=th.SPACING,
+        bg=theme.surface,
+        radius=24,
+        size_hint=(0.86, None),
+        pos_hint={"center_x": 0.5, "center_y": 0.5},
+    )
+    card.bind(minimum_height=card.setter("height"))
+    card.add_widget(Text(title, theme, size=th.TITLE, bold=True, halign="center", gid="title"))
+    veil.add_widget(card)
+    return veil, card
 
 
 class KioskApp(App):
@@ -495,24 +515,11 @@ class KioskApp(App):
         self.overlay.clear_widgets()
         self._countdown = None
         if view.idle_countdown is not None:
-            veil = Blocker()
-            fill(veil, (0, 0, 0, 0.6))
-            card = box(
-                padding=th.PADDING * 2,
-                spacing=th.SPACING,
-                bg=theme.surface,
-                radius=24,
-                size_hint=(0.8, 0.6),
-                pos_hint={"center_x": 0.5, "center_y": 0.5},
-            )
-            card.add_widget(
-                Text(t("Are you still there?"), theme, size=th.TITLE, bold=True, halign="center")
-            )
+            veil, card = _veil_card(theme, t("Are you still there?"))
             self._countdown = Text(
                 self._countdown_words(view), theme, size=34, halign="center", gid="countdown"
             )
             card.add_widget(self._countdown)
-            card.add_widget(Widget())
             card.add_widget(
                 button(
                     "still-here",
@@ -523,7 +530,6 @@ class KioskApp(App):
                     text_size=40,
                 )
             )
-            veil.add_widget(card)
             self.overlay.add_widget(veil)
         if view.help_shown and view.idle_countdown is None:
             self.overlay.add_widget(self._help(view, theme, t))
@@ -547,45 +553,18 @@ class KioskApp(App):
 
     def _help(self, view: View, theme: th.Theme, t: Translator) -> Widget:
         """Help: a person at the town hall's desk can help; where and when, from config."""
-        veil = Blocker()
-        fill(veil, (0, 0, 0, 0.6))
-        card = box(
-            padding=th.PADDING * 2,
-            spacing=th.SPACING,
-            bg=theme.surface,
-            radius=24,
-            size_hint=(0.86, None),
-            pos_hint={"center_x": 0.5, "center_y": 0.5},
-        )
-        card.bind(minimum_height=card.setter("height"))
-        card.add_widget(
-            Text(t("Need help?"), theme, size=th.TITLE, bold=True, halign="center", gid="title")
-        )
+        veil, card = _veil_card(theme, t("Need help?"))
         card.add_widget(Text(t("Ask at the town hall desk: someone can help you."), theme, size=34))
         if view.reception:
             card.add_widget(Text(view.reception, theme, size=th.BODY, gid="reception"))
         card.add_widget(
             button("close-help", t("Close"), self.controller.close_help, theme, pictogram="check")
         )
-        veil.add_widget(card)
         return veil
 
     def _confirm_finish(self, theme: th.Theme, t: Translator) -> Widget:
         """Finish touched: end now (everything typed is erased), or go on."""
-        veil = Blocker()
-        fill(veil, (0, 0, 0, 0.6))
-        card = box(
-            padding=th.PADDING * 2,
-            spacing=th.SPACING,
-            bg=theme.surface,
-            radius=24,
-            size_hint=(0.86, None),
-            pos_hint={"center_x": 0.5, "center_y": 0.5},
-        )
-        card.bind(minimum_height=card.setter("height"))
-        card.add_widget(
-            Text(t("Finish now?"), theme, size=th.TITLE, bold=True, halign="center", gid="title")
-        )
+        veil, card = _veil_card(theme, t("Finish now?"))
         card.add_widget(Text(t("What you typed will be erased."), theme, size=34, halign="center"))
         choices = box(vertical=self.portrait, size_hint_y=None, spacing=th.SPACING)
         go_on = button(
@@ -603,7 +582,6 @@ class KioskApp(App):
             choices.add_widget(choice)
         choices.height = go_on.height * 2 + th.SPACING if self.portrait else go_on.height
         card.add_widget(choices)
-        veil.add_widget(card)
         return veil
 
     @staticmethod

@@ -490,15 +490,21 @@ def commune(ctx: Context) -> Built:
     return Built(page)
 
 
-def _letter_grid(ctx: Context, letters: tuple[str, ...]) -> GridLayout:
+def _rows_grid(cols: int, row_height: int) -> GridLayout:
+    """A grid of `cols` columns whose rows are `row_height` tall; as tall as its rows."""
     grid = GridLayout(
-        cols=5 if ctx.portrait else 8,
+        cols=cols,
         spacing=14,
         size_hint_y=None,
-        row_default_height=int(th.TOUCH_MIN * 1.3),
+        row_default_height=row_height,
         row_force_default=True,
     )
     grid.bind(minimum_height=grid.setter("height"))
+    return grid
+
+
+def _letter_grid(ctx: Context, letters: tuple[str, ...]) -> GridLayout:
+    grid = _rows_grid(5 if ctx.portrait else 8, int(th.TOUCH_MIN * 1.3))
     for letter in letters:
         grid.add_widget(
             button(
@@ -515,14 +521,7 @@ def _letter_grid(ctx: Context, letters: tuple[str, ...]) -> GridLayout:
 
 
 def _commune_grid(ctx: Context, names: tuple[str, ...]) -> GridLayout:
-    grid = GridLayout(
-        cols=2 if ctx.portrait else 3,
-        spacing=14,
-        size_hint_y=None,
-        row_default_height=th.TOUCH_MIN,
-        row_force_default=True,
-    )
-    grid.bind(minimum_height=grid.setter("height"))
+    grid = _rows_grid(2 if ctx.portrait else 3, th.TOUCH_MIN)
     for name in names:
         grid.add_widget(
             button(

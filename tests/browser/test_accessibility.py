@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
-from hub.signaling.advisers import add_adviser
 from hub.store import schema
-from tests.browser import test_dashboard
+from tests.browser import test_dashboard, test_requests_page
 from tests.browser.conftest import LiveHub
 
 pytestmark = pytest.mark.browser
@@ -26,34 +25,15 @@ WIDTHS = (1280, 390)
 
 
 def _seed(hub: LiveHub) -> None:
+    """The dashboard's kiosks and ops user, the requests page's adviser and requests, and
+    an open alert."""
     test_dashboard._seed(hub)
-    now = time.time()
+    test_requests_page._seed(hub)
     with hub.engine.begin() as conn:
-        conn.execute(
-            insert(schema.kiosks).values(
-                id="k-laplume", site="Mairie de Laplume", territory="Agenais", registered=True
-            )
-        )
-        conn.execute(
-            insert(schema.topics).values(
-                id="housing", label_fr="Logement", label_en="Housing", pictogram="house"
-            )
-        )
-        conn.execute(
-            insert(schema.partners).values(id="habitat-47", name="Habitat 47", topic_id="housing")
-        )
-        add_adviser(conn, "conseil@gaia.test", PASSWORD, "Claire", "habitat-47", ["housing"])
-        conn.execute(
-            insert(schema.contact_requests).values(
-                id="req-lea", kiosk_id="k-laplume", topic="housing", received_at=now,
-                kind="callback", reason="no-answer", first_name="Léa", commune="Layrac",
-                phone="0611223344", created_at=now - 1800,
-            )
-        )  # fmt: skip
         conn.execute(
             insert(schema.alerts).values(
                 kiosk_id="fumel-01", kind="printer", detail="plus de papier",
-                opened_at=now - 600,
+                opened_at=time.time() - 600,
             )
         )  # fmt: skip
 
