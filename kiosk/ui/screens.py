@@ -989,10 +989,10 @@ def survey(ctx: Context) -> Built:
             ctx,
             button(
                 "skip",
-                t("Skip"),
+                t("I prefer not to answer"),
                 c.skip_survey,
                 ctx.theme,
-                pictogram="skip",
+                pictogram="next",
                 style="secondary",
             ),
         )

@@ -82,3 +82,41 @@ def test_placeholders_survive_translation() -> None:
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError):
         translations("de")
+
+
+def test_the_french_catalog_follows_the_glossary() -> None:
+    """One word for one thing (kiosk/ui/locale/glossary.toml): a message naming a thing
+    in English names it with the glossary's French word, and no screen uses a word the
+    glossary avoids."""
+    import re
+    import tomllib
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[3] / "kiosk" / "ui" / "locale"
+    glossary = tomllib.loads((root / "glossary.toml").read_text(encoding="utf-8"))
+    with (root / "fr" / "LC_MESSAGES" / "gaia_kiosk.po").open("rb") as f:
+        catalog = read_po(f)
+    wrong = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if ids[0] in glossary["ops_only"]:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for english, french in zip((ids[0], ids[-1]), strings, strict=False):
+            rest = english
+            for term in glossary["term"]:
+                if term.get("whole"):
+                    found = rest.strip(" .!?") == term["en"]
+                else:
+                    pattern = rf"\b{re.escape(term['en'])}\b"
+                    found = re.search(pattern, rest, re.IGNORECASE) is not None
+                    rest = re.sub(pattern, "", rest, flags=re.IGNORECASE)
+                if found and term["fr"].lower() not in french.lower():
+                    wrong.append(f"{english!r} -> {french!r}: wants {term['fr']!r}")
+            for word in glossary["avoid"]:
+                if word.lower() in french.lower():
+                    wrong.append(f"{french!r} uses {word!r}")
+    assert not wrong, "\n".join(wrong)
