@@ -142,3 +142,16 @@ class StatementCounter:
 
     def __exit__(self, *_exc: object) -> None:
         event.remove(self.engine, "before_cursor_execute", self._count)
+
+
+def add_sessions(conn: Connection, kiosk_id: str, count: int, now: float | None = None) -> None:
+    """`count` session.started events, one a second back from `now` (fills index pages)."""
+    now = time.time() if now is None else now
+    conn.execute(
+        insert(schema.events),
+        [
+            {"id": f"event-{i:06d}", "kiosk_id": kiosk_id, "ts": now - i, "received_at": now,
+             "type": "session.started"}
+            for i in range(count)
+        ],
+    )  # fmt: skip

@@ -277,18 +277,12 @@ def test_a_database_damaged_at_run_time_is_named_and_nothing_is_acknowledged(
     the file, and keeps the kiosk's events with the broker rather than losing them."""
     import sqlite3
 
-    from sqlalchemy import insert, update
+    from sqlalchemy import update
 
-    now = time.time()
+    from tests.hub.helpers import add_sessions
+
     with engine.begin() as conn:
-        conn.execute(
-            insert(schema.events),
-            [
-                {"id": f"event-{i:06d}", "kiosk_id": "k-agen", "ts": now - i, "received_at": now,
-                 "type": "session.started"}
-                for i in range(3000)
-            ],
-        )  # fmt: skip
+        add_sessions(conn, "k-agen", 3000)
     path = tmp_path / "hub.db"
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -7,14 +7,13 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 
 from hub.broker import free_port
-from hub.store import connect, migrate, schema
+from hub.store import connect, migrate
+from tests.hub.helpers import add_sessions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,16 +37,8 @@ def _populated(state: Path) -> Path:
     path = state / "hub.db"
     engine = connect(f"sqlite:///{path}")
     migrate(engine)
-    now = time.time()
     with engine.begin() as conn:
-        conn.execute(
-            insert(schema.events),
-            [
-                {"id": f"event-{i:06d}", "kiosk_id": "k-agen", "ts": now - i, "received_at": now,
-                 "type": "session.started"}
-                for i in range(3000)
-            ],
-        )  # fmt: skip
+        add_sessions(conn, "k-agen", 3000)
     engine.dispose()
     return path
 
