@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, func, insert, select, update
 
 from hub.broker import HUB_PREFIX, mosquitto_hash
+from hub.errors import HubError
 from hub.protocol.topics import valid_kiosk_id
 from hub.store import schema
 
@@ -29,7 +30,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class AccountError(ValueError):
+class AccountError(HubError, ValueError):
     """A refused account operation; the message is fit for the user."""
 
 

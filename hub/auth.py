@@ -35,6 +35,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 
 from hub.accounts import Role, audit, hash_password, hash_token, verify_password
 from hub.config import HttpConfig
+from hub.errors import HubError
 from hub.store import schema
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -47,7 +48,7 @@ LOGIN_MAX_FAILURES = 5
 ROLE_RANK = {Role.ADVISER: 0, Role.OPS: 1, Role.ADMIN: 2}
 
 
-class AuthError(Exception):
+class AuthError(HubError):
     """A request refused by authentication or authorisation."""
 
 

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.errors import HubError
 from hub.files import private_dir
 from hub.protocol.messages import MAX_PAYLOAD_BYTES
 
@@ -118,7 +119,7 @@ def broker_conf(
     return lines
 
 
-class BrokerError(Exception):
+class BrokerError(HubError):
     """The managed broker could not be started."""
 
 

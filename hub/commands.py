@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from hub.accounts import audit
+from hub.errors import HubError
 from hub.protocol import Ack, AckResult, Command, CommandName, encode, kiosk_topic
 from hub.store import schema
 
@@ -18,7 +19,7 @@ Publisher = Callable[[str, bytes], bool]
 """Publishes (topic, payload) with QoS 1; False when the broker cannot be reached."""
 
 
-class CommandError(ValueError):
+class CommandError(HubError, ValueError):
     """A command that cannot be sent; the message is fit for the user."""
 
 

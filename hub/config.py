@@ -9,10 +9,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hub.errors import HubError
 from hub.protocol.messages import describe
 
 
-class ConfigError(Exception):
+class ConfigError(HubError):
     """hub.toml cannot be read or is invalid; the message says where."""
 
 

@@ -23,13 +23,14 @@ from sqlalchemy import Connection, delete, or_, select, update
 from hub.accounts import Role, audit
 from hub.auth import Principal
 from hub.config import RetentionConfig
+from hub.errors import HubError
 from hub.protocol.kiosk_api import ContactKind, ContactRequest
 from hub.seekers import resolve_ref
 from hub.signaling.advisers import adviser_profile
 from hub.store import schema, upsert_ignore
 
 
-class RequestRefused(ValueError):
+class RequestRefused(HubError, ValueError):
     """A contact request that cannot be acted on; the message says why (422)."""
 
 

@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
+from hub.errors import HubError
 from hub.ratelimit import TokenBuckets
 
 _T = TypeVar("_T")
@@ -56,7 +57,7 @@ class GuardSettings:
     queue: int = 4
 
 
-class Refused(Exception):
+class Refused(HubError):
     """An attempt refused before any hash; `retry_after_s` says when to try again."""
 
     def __init__(self, reason: str, retry_after_s: int) -> None:

@@ -17,11 +17,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from hub.errors import HubError
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]?[0-9]|2[0-4]):([0-5][0-9])$")
 
 
-class OpeningError(ValueError):
+class OpeningError(HubError, ValueError):
     """A schedule that cannot be read; the message says what is wrong."""
 
 

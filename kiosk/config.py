@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.protocol.messages import describe
 from hub.protocol.topics import KIOSK_ID_PATTERN
+from kiosk.errors import KioskError
 
 
-class ConfigError(Exception):
+class ConfigError(KioskError):
     """kiosk.toml cannot be read or is invalid; the message says where."""
 
 
@@ -96,7 +97,8 @@ class UiConfig(_Section):
 
 
 class DevicesConfig(_Section):
-    """Device URLs (DESIGN.md §3): `dummy` and simulated devices ship in the package."""
+    """Device URLs (docs/architecture.md, "Devices"): `dummy` and simulated devices ship
+    in the package."""
 
     # dummy | file:PATH | serial:/dev/ttyUSB0?baudrate=38400 | usb:0x04b8:0x0e15 |
     # network:10.0.0.5 | none
@@ -117,7 +119,8 @@ class CallConfig(_Section):
     speaker: str = "null"
     video_width: Annotated[int, Field(ge=160, le=1920)] = 640
     video_height: Annotated[int, Field(ge=120, le=1080)] = 480
-    # 15 fps at 640x480 is the realistic ceiling of software VP8 on a Pi (DESIGN.md 10).
+    # 15 fps at 640x480 is the realistic ceiling of software VP8 on a Pi
+    # (docs/architecture.md, "Pitfalls").
     fps: Annotated[int, Field(ge=1, le=30)] = 15
     # VP8 bitrate cap, both ways (the kiosk's encoder, and b=AS in its offer for the adviser).
     max_video_kbps: Annotated[int, Field(ge=50, le=5000)] = 500

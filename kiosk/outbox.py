@@ -1,4 +1,6 @@
-"""The outbox: a bounded store-and-forward queue of usage events (DESIGN.md §2).
+"""The outbox: a bounded store-and-forward queue of usage events.
+
+See docs/architecture.md, "Processes".
 
 One SQLite file in WAL mode, shared by two processes: the UI appends events,
 the agent publishes them and deletes a row only once the broker acknowledged
@@ -53,6 +55,7 @@ from pydantic import ValidationError
 
 from hub.protocol import Event, EventType, encode
 from hub.protocol.kiosk_api import ContactRequest
+from kiosk.errors import KioskError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -90,7 +93,8 @@ MAX_REQUESTS = 200
 """Contact requests kept at most; the oldest go first (they are personal data)."""
 
 REQUEST_MAX_AGE_S = 14 * 86400.0
-"""A contact request not delivered within 14 days is dropped (DESIGN.md §6: keep the minimum)."""
+"""A contact request not delivered within 14 days is dropped (keep the minimum:
+docs/architecture.md, "Privacy")."""
 
 RESERVE_BYTES = 512 * 1024
 """Disk space the outbox keeps for itself, given back when the disk is full."""
@@ -114,7 +118,7 @@ own rows, not the rest."""
 log = logging.getLogger(__name__)
 
 
-class OutboxError(Exception):
+class OutboxError(KioskError):
     """The outbox database cannot be opened or written."""
 
 

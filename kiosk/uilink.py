@@ -1,4 +1,4 @@
-"""The local link between the UI process and the agent (DESIGN.md §2).
+"""The local link between the UI process and the agent (docs/architecture.md, "Processes").
 
 The UI owns every device a person touches; the agent asks it, over a Unix
 socket, for device states and for what only the UI can do (a test print, a
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hub.protocol import DeviceState
+from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ MAX_LINE = 64 * 1024
 IDLE_TIMEOUT_S = 30.0
 
 
-class UiLinkError(Exception):
+class UiLinkError(KioskError):
     """Base of the UI link's errors."""
 
 

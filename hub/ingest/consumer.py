@@ -3,7 +3,8 @@
 Messages are validated and collected in paho's own callback thread; a full
 batch (or one whose oldest message has waited `max_delay_ms`) is handed whole
 to a writer thread, so that paho reads the next batch while SQLite writes
-this one. Batches, never single messages, cross threads (DESIGN.md §5); the
+this one. Batches, never single messages, cross threads (docs/architecture.md,
+"Threads and loops"); the
 hand-over queue is short, so a slow database slows the reading down rather
 than filling memory. Acknowledgements are manual: a QoS 1 message is
 acknowledged to the broker only after its batch is committed, so a hub that
@@ -167,7 +168,7 @@ class IngestClient:
         if reason.is_failure:
             log.error("broker refused the hub: %s", reason)
             return
-        # Subscribed again on every connect (paho forgets them, DESIGN.md §10).
+        # Subscribed again on every connect (paho forgets them, docs/architecture.md, "Pitfalls").
         client.subscribe([(subscription(ch, self.share_group or None), 1) for ch in KIOSK_TO_HUB])
         self.metrics.mqtt_connected.set(1)
         log.info("connected to the broker at %s:%s", self.host, self.port)

@@ -1,4 +1,4 @@
-"""The one wire contract between kiosks and the hub (DESIGN.md §4).
+"""The one wire contract between kiosks and the hub (docs/architecture.md, "Contracts").
 
 Only the standard library and pydantic are imported here, so the kiosk can
 depend on this package without pulling in the hub.

@@ -45,7 +45,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from hub.protocol.kiosk_api import Commune, FirstName, SeekerRef
-from hub.protocol.messages import Code
+from hub.protocol.messages import Code, ProtocolError
 
 SIGNALING_VERSION = 1
 KIOSK_WS_PATH = "/ws/kiosk/v1"
@@ -341,7 +341,7 @@ HUB_TO_ADVISER: TypeAdapter[HubToAdviser] = TypeAdapter(HubToAdviser)
 _T = TypeVar("_T")
 
 
-class SignalingError(ValueError):
+class SignalingError(ProtocolError):
     """A message that is too large or is not one of its socket's messages."""
 
 

@@ -15,7 +15,7 @@ _KIOSK_ID = re.compile(KIOSK_ID_PATTERN)
 
 
 class Channel(StrEnum):
-    """The per-kiosk channels of DESIGN.md §4."""
+    """The per-kiosk channels of docs/architecture.md, "Contracts"."""
 
     STATUS = "status"  # kiosk -> hub, retained online/offline (offline is the will)
     HEALTH = "health"  # kiosk -> hub, periodic

@@ -15,13 +15,15 @@ from datetime import UTC, datetime, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.errors import HubError
+
 LOCAL_TZ_NAME = "Europe/Paris"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 log = logging.getLogger(__name__)
 
 
-class PeriodError(ValueError):
+class PeriodError(HubError, ValueError):
     """A month that cannot be read; the message is fit for the user."""
 
 

@@ -11,12 +11,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from hub.errors import HubError
 from hub.files import private_dir, private_sqlite
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-class StoreError(Exception):
+class StoreError(HubError):
     """The database cannot be used as configured."""
 
 

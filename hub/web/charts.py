@@ -1,8 +1,11 @@
 """Inline SVG charts rendered on the server: no JavaScript, no library.
 
+The geometry is computed here, in Python (`line_plot`, `bar_plot`: plain
+dataclasses of coordinates and labels); the markup is the Jinja templates
+`charts/line.svg` and `charts/bars.svg`, autoescaped like every page.
 Styling comes from CSS classes in the dashboard's stylesheet and from SVG
 presentation attributes (never `style=`), so a strict Content-Security-Policy
-holds. Text is escaped; every chart carries a <title> and a <desc> summary.
+holds. Every chart carries a <title> and a <desc> summary.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import uuid4
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from hub.reports.periods import local_tz
 from hub.web.formatting import WEEKDAYS, number
@@ -21,11 +25,10 @@ PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8
 """Okabe-Ito colours (distinguishable with colour-blindness); grey is for "none"."""
 NONE_COLOUR = "#9aa0a6"
 
-_ids = iter(range(1, 1 << 62))
-
 
 def _uid(prefix: str) -> str:
-    return f"{prefix}-{next(_ids)}"
+    """An id unique in the page, for aria-labelledby."""
+    return f"{prefix}-{uuid4().hex[:12]}"
 
 
 def nice_step(span: float, target: int = 5) -> float:
@@ -91,7 +94,53 @@ class LineChart:
     bottom: int = 28
 
 
-def line_chart(
+@dataclass(frozen=True)
+class Tick:
+    """One axis tick: where (x or y, in user units) and its label."""
+
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class LinePlot:
+    """Everything `charts/line.svg` draws, already placed."""
+
+    id: str
+    g: LineChart
+    title: str
+    summary: str
+    unit: str
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    paths: list[str]
+    """SVG path data, one per run of points close enough to be joined."""
+    dots: list[tuple[float, float]]
+    """Points with no neighbour close enough to be joined."""
+    threshold: Tick | None
+    empty: bool
+
+    @property
+    def plot_right(self) -> int:
+        """The right end of the plot area."""
+        return self.g.width - self.g.right
+
+    @property
+    def plot_bottom(self) -> int:
+        """The bottom of the plot area (the x axis)."""
+        return self.g.height - self.g.bottom
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """The middle of the plot area (where "no data" is written)."""
+        g = self.g
+        return (
+            g.left + (g.width - g.left - g.right) / 2,
+            g.top + (g.height - g.top - g.bottom) / 2,
+        )
+
+
+def line_plot(
     points: Sequence[tuple[float, float | None]],
     *,
     start: float,
@@ -104,8 +153,8 @@ def line_chart(
     threshold: float | None = None,
     digits: int = 1,
     geometry: LineChart | None = None,
-) -> Markup:
-    """A time series as an SVG line chart with axes, grid, an optional threshold line.
+) -> LinePlot:
+    """Place a time series: axes, grid, an optional threshold line, the joined runs.
 
     Points further apart than `gap_s` are not joined (the kiosk was silent).
     `y_min`/`y_max` fix the axis ends; otherwise they follow the data (and the
@@ -113,14 +162,8 @@ def line_chart(
     """
     g = geometry or LineChart()
     values = [v for _, v in points if v is not None]
-    label_id = _uid("chart")
     plot_w = g.width - g.left - g.right
     plot_h = g.height - g.top - g.bottom
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {g.width} {g.height}" role="img" '
-        f'aria-labelledby="{label_id}-t {label_id}-d" preserveAspectRatio="xMidYMid meet">',
-        f'<title id="{label_id}-t">{escape(title)}</title>',
-    ]
     if values:
         summary = (
             f"min {number(min(values), digits, unit)}, max {number(max(values), digits, unit)}, "
@@ -128,8 +171,6 @@ def line_chart(
         )
     else:
         summary = "aucune donnée sur la période"
-    parts.append(f'<desc id="{label_id}-d">{escape(summary)}</desc>')
-
     lo = y_min if y_min is not None else min([*values, threshold or math.inf, math.inf])
     hi = y_max if y_max is not None else max([*values, threshold or -math.inf, -math.inf])
     if not math.isfinite(lo) or not math.isfinite(hi):
@@ -149,68 +190,69 @@ def line_chart(
     def y_of(value: float) -> float:
         return g.top + (hi - value) / span_y * plot_h
 
-    parts.append('<g class="grid">')
-    for t in ticks:
-        y = y_of(t)
-        parts.append(f'<line x1="{g.left}" x2="{g.width - g.right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-    parts.append('</g><g class="axis-labels y">')
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
     tick_digits = 0 if step >= 1 else 1
-    for t in ticks:
-        parts.append(
-            f'<text x="{g.left - 6}" y="{y_of(t) + 4:.1f}" text-anchor="end">'
-            f"{escape(number(t, tick_digits))}</text>"
-        )
-    parts.append('</g><g class="axis-labels x">')
-    bottom = g.height - g.bottom
-    for ts, label in time_ticks(start, end):
-        x = x_of(ts)
-        parts.append(
-            f'<line class="tick" x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 4}"/>'
-            f'<text x="{x:.1f}" y="{bottom + 17}" text-anchor="middle">{escape(label)}</text>'
-        )
-    parts.append(
-        f'</g><line class="axis" x1="{g.left}" x2="{g.width - g.right}" '
-        f'y1="{bottom}" y2="{bottom}"/>'
-    )
-    parts.append(
-        f'<text class="unit" x="{g.left - 6}" y="{g.top - 3}" text-anchor="end">'
-        f"{escape(unit)}</text>"
-    )
-    if threshold is not None and lo <= threshold <= hi:
-        y = y_of(threshold)
-        parts.append(
-            f'<line class="threshold" x1="{g.left}" x2="{g.width - g.right}" '
-            f'y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text class="threshold-label" x="{g.width - g.right - 2}" y="{y - 4:.1f}" '
-            f'text-anchor="end">seuil {escape(number(threshold, 0, unit))}</text>'
-        )
-    segments: list[list[tuple[float, float]]] = []
+    runs: list[list[tuple[float, float]]] = []
     previous: float | None = None
     for ts, value in points:
         if value is None:
             previous = None
             continue
         if previous is None or ts - previous > gap_s:
-            segments.append([])
-        segments[-1].append((x_of(ts), y_of(value)))
+            runs.append([])
+        runs[-1].append((x_of(ts), y_of(value)))
         previous = ts
-    for seg in segments:
-        if len(seg) == 1:
-            x, y = seg[0]
-            parts.append(f'<circle class="series-dot" cx="{x:.1f}" cy="{y:.1f}" r="2"/>')
-        else:
-            path = " ".join(
-                f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(seg)
-            )
-            parts.append(f'<path class="series" d="{path}"/>')
-    if not values:
-        parts.append(
-            f'<text class="empty" x="{g.left + plot_w / 2:.0f}" y="{g.top + plot_h / 2:.0f}" '
-            f'text-anchor="middle">Aucune donnée sur la période</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - every text and attribute above is escaped
+    shown_threshold = None
+    if threshold is not None and lo <= threshold <= hi:
+        shown_threshold = Tick(y_of(threshold), f"seuil {number(threshold, 0, unit)}")
+    return LinePlot(
+        id=_uid("chart"),
+        g=g,
+        title=title,
+        summary=summary,
+        unit=unit,
+        y_ticks=[Tick(y_of(t), number(t, tick_digits)) for t in ticks],
+        x_ticks=[Tick(x_of(ts), label) for ts, label in time_ticks(start, end)],
+        paths=[
+            " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(run))
+            for run in runs
+            if len(run) > 1
+        ],
+        dots=[run[0] for run in runs if len(run) == 1],
+        threshold=shown_threshold,
+        empty=not values,
+    )
+
+
+def line_chart(
+    points: Sequence[tuple[float, float | None]],
+    *,
+    start: float,
+    end: float,
+    title: str,
+    unit: str,
+    gap_s: float,
+    y_min: float | None = None,
+    y_max: float | None = None,
+    threshold: float | None = None,
+    digits: int = 1,
+    geometry: LineChart | None = None,
+) -> Markup:
+    """A time series as an SVG line chart (`line_plot` drawn by `charts/line.svg`)."""
+    plot = line_plot(
+        points,
+        start=start,
+        end=end,
+        title=title,
+        unit=unit,
+        gap_s=gap_s,
+        y_min=y_min,
+        y_max=y_max,
+        threshold=threshold,
+        digits=digits,
+        geometry=geometry,
+    )
+    return _draw("charts/line.svg", plot)
 
 
 def topic_colours(topics: Sequence[str]) -> dict[str, str]:
@@ -226,6 +268,113 @@ def topic_colours(topics: Sequence[str]) -> dict[str, str]:
     return colours
 
 
+@dataclass(frozen=True)
+class LegendItem:
+    """One key of the legend, placed."""
+
+    x: float
+    y: float
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One coloured part of a bar."""
+
+    x: float
+    width: float
+    colour: str
+    tip: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: its label, its segments, its total written after it."""
+
+    label: str
+    y: float
+    segments: list[Segment]
+    total: str
+    total_x: float
+
+
+@dataclass(frozen=True)
+class BarPlot:
+    """Everything `charts/bars.svg` draws, already placed."""
+
+    id: str
+    title: str
+    width: int
+    height: int
+    label_w: int
+    bar_h: int
+    top: float
+    bottom: float
+    legend: list[LegendItem]
+    grid: list[Tick]
+    bars: list[Bar]
+    empty: bool
+
+
+def bar_plot(
+    bars: Sequence[tuple[str, Sequence[tuple[str, int]]]],
+    *,
+    labels: dict[str, str],
+    colours: dict[str, str],
+    title: str,
+    width: int = 1100,
+) -> BarPlot:
+    """Place horizontal stacked bars: one per (label, [(key, value), ...]), and a legend.
+
+    `labels` names each key in the legend and tooltips; `colours` fills them.
+    """
+    label_w, right, row_h, bar_h = 150, 56, 30, 20
+    keys = [k for k in colours if any(k == key for _, segs in bars for key, _v in segs)]
+    legend: list[LegendItem] = []
+    x, y = float(label_w), 14.0
+    for key in keys:  # approximate text widths to wrap the legend
+        item_w = 22 + 7.2 * len(labels.get(key, key)) + 18
+        if x + item_w > width and x > label_w:
+            x, y = float(label_w), y + 20
+        legend.append(LegendItem(x, y, colours[key], labels.get(key, key)))
+        x += item_w
+    top = y + 20
+    plot_w = width - label_w - right
+    maximum = max([sum(v for _, v in segs) for _, segs in bars] + [1])
+    ticks = _ticks(0, maximum, 5)
+    scale_max = max(ticks[-1], maximum)
+    bottom = top + row_h * max(len(bars), 1)
+    placed: list[Bar] = []
+    for i, (name, values) in enumerate(bars):
+        by = top + i * row_h + (row_h - bar_h) / 2
+        bx, total = float(label_w), 0
+        segments: list[Segment] = []
+        for key, value in values:
+            if value <= 0:
+                continue
+            w = value / scale_max * plot_w
+            tip = f"{name} · {labels.get(key, key)} : {value}"
+            segments.append(Segment(bx, w, colours.get(key, NONE_COLOUR), tip))
+            bx += w
+            total += value
+        placed.append(Bar(name, by, segments, number(total, 0), bx + 6))
+    return BarPlot(
+        id=_uid("bars"),
+        title=title,
+        width=width,
+        height=int(bottom + 26),
+        label_w=label_w,
+        bar_h=bar_h,
+        top=top,
+        bottom=bottom,
+        legend=legend,
+        grid=[Tick(label_w + t / scale_max * plot_w, number(t, 0)) for t in ticks],
+        bars=placed,
+        empty=not bars,
+    )
+
+
 def stacked_bars(
     bars: Sequence[tuple[str, Sequence[tuple[str, int]]]],
     *,
@@ -234,80 +383,14 @@ def stacked_bars(
     title: str,
     width: int = 1100,
 ) -> Markup:
-    """Horizontal stacked bars: one bar per (label, [(key, value), ...]), with a legend.
+    """Horizontal stacked bars as SVG (`bar_plot` drawn by `charts/bars.svg`)."""
+    return _draw(
+        "charts/bars.svg", bar_plot(bars, labels=labels, colours=colours, title=title, width=width)
+    )
 
-    `labels` names each key in the legend and tooltips; `colours` fills them.
-    """
-    label_w, right, row_h, bar_h = 150, 56, 30, 20
-    keys = [k for k in colours if any(k == key for _, segs in bars for key, _v in segs)]
-    # legend rows: approximate text widths to wrap the legend
-    legend: list[tuple[float, float, str]] = []
-    x, y = float(label_w), 14.0
-    for key in keys:
-        item_w = 22 + 7.2 * len(labels.get(key, key)) + 18
-        if x + item_w > width and x > label_w:
-            x, y = float(label_w), y + 20
-        legend.append((x, y, key))
-        x += item_w
-    top = y + 20
-    plot_w = width - label_w - right
-    maximum = max([sum(v for _, v in segs) for _, segs in bars] + [1])
-    ticks = _ticks(0, maximum, 5)
-    scale_max = max(ticks[-1], maximum)
-    height = int(top + row_h * max(len(bars), 1) + 26)
-    label_id = _uid("bars")
-    parts = [
-        f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{label_id}-t">',
-        f'<title id="{label_id}-t">{escape(title)}</title>',
-        '<g class="legend">',
-    ]
-    for lx, ly, key in legend:
-        parts.append(
-            f'<rect x="{lx:.0f}" y="{ly - 10:.0f}" width="14" height="14" rx="2" '
-            f'fill="{colours[key]}"/>'
-            f'<text x="{lx + 20:.0f}" y="{ly + 1:.0f}">{escape(labels.get(key, key))}</text>'
-        )
-    parts.append('</g><g class="grid">')
-    bottom = top + row_h * max(len(bars), 1)
-    for t in ticks:
-        gx = label_w + t / scale_max * plot_w
-        parts.append(f'<line x1="{gx:.1f}" x2="{gx:.1f}" y1="{top - 4:.0f}" y2="{bottom:.0f}"/>')
-    parts.append('</g><g class="axis-labels x">')
-    for t in ticks:
-        gx = label_w + t / scale_max * plot_w
-        parts.append(
-            f'<text x="{gx:.1f}" y="{bottom + 16:.0f}" text-anchor="middle">'
-            f"{escape(number(t, 0))}</text>"
-        )
-    parts.append("</g>")
-    for i, (name, segments) in enumerate(bars):
-        by = top + i * row_h + (row_h - bar_h) / 2
-        parts.append(
-            f'<text class="bar-label" x="{label_w - 8}" y="{by + bar_h / 2 + 4:.1f}" '
-            f'text-anchor="end">{escape(name)}</text>'
-        )
-        bx = float(label_w)
-        total = 0
-        for key, value in segments:
-            if value <= 0:
-                continue
-            w = value / scale_max * plot_w
-            parts.append(
-                f'<rect class="bar" x="{bx:.1f}" y="{by:.1f}" width="{w:.1f}" height="{bar_h}" '
-                f'fill="{colours.get(key, NONE_COLOUR)}"><title>{escape(name)} · '
-                f"{escape(labels.get(key, key))} : {value}</title></rect>"
-            )
-            bx += w
-            total += value
-        parts.append(
-            f'<text class="bar-total" x="{bx + 6:.1f}" y="{by + bar_h / 2 + 4:.1f}">'
-            f"{escape(number(total, 0))}</text>"
-        )
-    if not bars:
-        parts.append(
-            f'<text class="empty" x="{width / 2:.0f}" y="{top + 18:.0f}" text-anchor="middle">'
-            "Aucune session ce mois-ci</text>"
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - every text and attribute above is escaped
+
+def _draw(template: str, plot: LinePlot | BarPlot) -> Markup:
+    """Render a chart's template (autoescaped: every label is text, never markup)."""
+    from hub.web.render import environment
+
+    return Markup(environment().get_template(template).render(plot=plot).strip())  # noqa: S704

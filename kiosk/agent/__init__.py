@@ -1,4 +1,6 @@
-"""The kiosk agent: health, outbox shipping and remote commands over MQTT (DESIGN.md §2).
+"""The kiosk agent: health, outbox shipping and remote commands over MQTT.
+
+See docs/architecture.md, "Processes".
 
 Nothing here connects or starts a thread at import time; `run_agent` is the
 composition root of `gaia-kiosk agent`, `Agent` the piece the fleet

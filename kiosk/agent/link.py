@@ -1,4 +1,6 @@
-"""The kiosk's MQTT connection, driven from asyncio (DESIGN.md §4, §5).
+"""The kiosk's MQTT connection, driven from asyncio.
+
+See docs/architecture.md, "Contracts" and "Threads and loops".
 
 paho-mqtt runs its network loop in its own thread (`loop_start`); every
 callback crosses into the event loop with `call_soon_threadsafe`, and PUBACKs
@@ -129,7 +131,8 @@ class BrokerLink:
         if reason.is_failure:
             self._to_loop(self._refused, str(reason))
             return
-        # Subscribe again on every connect (paho forgets subscriptions: DESIGN.md §10),
+        # Subscribe again on every connect (paho forgets subscriptions: docs/architecture.md,
+        # "Pitfalls"),
         # then the birth message; both from paho's thread, before anything else is sent.
         client.subscribe([(self.commands_topic, 1), (self.receipts_topic, 1)])
         birth = Status(state="online", app_version=self.app_version, instance=self.instance)

@@ -1,7 +1,8 @@
 """The call engine's interface, as the controller sees it (defined in kiosk.controller.ports).
 
 Engines (`kiosk.call.sim` now, aiortc later) implement `CallService` and `Call`
-and push `CallUpdate`s on the event loop.
+and push `CallUpdate`s (Queued, Answered, QualitySample, MediaChanged,
+AgreementSent, CallOver) on the event loop.
 """
 
 from kiosk.controller.ports import (

@@ -1,6 +1,6 @@
 """The call's media on the kiosk: camera, microphone and speaker, real or synthetic.
 
-`[call]` names each device with a small URL (DESIGN.md §3's device convention):
+`[call]` names each device with a small URL (docs/architecture.md, "Devices"):
 
     camera      synthetic | v4l2:/dev/video0 | none
     microphone  synthetic | alsa:default | alsa:hw:1,0 | none
@@ -8,7 +8,7 @@
 
 PulseAudio and PipeWire are reached through ALSA's pulse plugin (`alsa:pulse`,
 or `alsa:default` where it is the default), which is also how their echo
-cancellation is used (aiortc has none, DESIGN.md §10): PyAV's FFmpeg has no
+cancellation is used (aiortc has none, docs/architecture.md, "Pitfalls"): PyAV's FFmpeg has no
 pulse device of its own. PyAV's wheels bundle an alsa-lib that looks for its
 configuration in the build's prefix; `use_system_alsa_config()` points it at
 Debian's (/usr/share/alsa), without which no ALSA name resolves.
@@ -42,6 +42,7 @@ from aiortc.contrib.media import MediaPlayer
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from hub.protocol import DeviceState
+from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ AUDIO_RATE = 48_000
 AUDIO_PTIME = 0.020
 
 
-class MediaError(Exception):
+class MediaError(KioskError):
     """A device URL that is not understood."""
 
 

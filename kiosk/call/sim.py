@@ -29,11 +29,16 @@ from hub.protocol import DeviceState
 from kiosk.call.frames import LOCAL_SIZE, REMOTE_SIZE, local_frames, remote_frames
 from kiosk.controller.ports import (
     Agreement,
+    AgreementSent,
+    Answered,
     Appointment,
     CallEndReason,
     CallerInfo,
+    CallOver,
     CallQuality,
     CallUpdate,
+    QualitySample,
+    Queued,
     VideoFrame,
 )
 
@@ -190,9 +195,9 @@ class SimCall:
         answer_after = service.answer_after_s
         answers = self._answers and answer_after < service.ring_timeout_s
         wait = answer_after if answers else service.ring_timeout_s
-        self._emit(CallUpdate("queued", position=2, eta_s=wait))
+        self._emit(Queued(position=2, eta_s=wait))
         await asyncio.sleep(wait / 2)
-        self._emit(CallUpdate("queued", position=1, eta_s=wait / 2))
+        self._emit(Queued(position=1, eta_s=wait / 2))
         await asyncio.sleep(wait / 2)
         if not answers:
             self._finish(CallEndReason.MISSED)
@@ -200,8 +205,8 @@ class SimCall:
         self._frames = await service.frames()
         self.state = "answered"
         self._answered_at = time.monotonic()
-        self._emit(CallUpdate("answered", adviser_name=ADVISER_NAME))
-        self._emit(CallUpdate("quality", quality=CallQuality.GOOD))
+        self._emit(Answered(adviser_name=ADVISER_NAME))
+        self._emit(QualitySample(quality=CallQuality.GOOD))
         await self._in_call()
 
     async def _in_call(self) -> None:
@@ -217,10 +222,10 @@ class SimCall:
                 self._finish(CallEndReason.REMOTE_HUNG_UP)
                 return
             if agreement_at is not None and due >= agreement_at:
-                self._emit(CallUpdate("agreement", agreement=_agreement()))
+                self._emit(AgreementSent(agreement=_agreement()))
                 agreement_at = None
             if due >= next_quality:
-                self._emit(CallUpdate("quality", quality=service.quality()))
+                self._emit(QualitySample(quality=service.quality()))
                 next_quality += service.quality_every_s
 
     # -- ending --------------------------------------------------------------------
@@ -237,12 +242,12 @@ class SimCall:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._emit(CallUpdate("ended", reason=reason), final=True)
+        self._emit(CallOver(reason=reason), final=True)
 
     def _finish(self, reason: CallEndReason) -> None:
         """End from inside the timeline (missed, remote hang-up)."""
         self._mark_ended(reason)
-        self._emit(CallUpdate("ended", reason=reason), final=True)
+        self._emit(CallOver(reason=reason), final=True)
 
     def _mark_ended(self, reason: CallEndReason) -> None:
         self.state = "ended"

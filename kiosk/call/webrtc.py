@@ -1,4 +1,6 @@
-"""The real call engine: signaling through the hub, media with aiortc (DESIGN.md §2).
+"""The real call engine: signaling through the hub, media with aiortc.
+
+See docs/architecture.md, "Processes".
 
 `WebRtcCallService` implements the controller's `CallService` port. A call:
 
@@ -74,11 +76,17 @@ from kiosk.call.quality import Counters, grade, sample
 from kiosk.call.signaling import SignalingLink
 from kiosk.controller.ports import (
     Agreement,
+    AgreementSent,
+    Answered,
     Appointment,
     CallEndReason,
     CallerInfo,
+    CallOver,
     CallUpdate,
     HubUnreachable,
+    MediaChanged,
+    QualitySample,
+    Queued,
     VideoFrame,
 )
 
@@ -366,23 +374,23 @@ class WebRtcCall:
         if self.state == "ended":
             return
         if isinstance(message, CallQueued) and self.state == "ringing":
-            self._emit(CallUpdate("queued", position=message.position, eta_s=message.eta_s))
+            self._emit(Queued(position=message.position, eta_s=message.eta_s))
         elif isinstance(message, CallAccepted) and self.state == "ringing":
             self.state = "answered"
             self.accepted_at = time.monotonic()
             self.adviser_name = message.adviser_name
             self._ice = list(message.ice_servers)
-            self._emit(CallUpdate("answered", adviser_name=message.adviser_name))
+            self._emit(Answered(adviser_name=message.adviser_name))
             self._spawn(self._start_media())
         elif isinstance(message, SdpAnswer) and self._pc is not None:
             self._spawn(self._answered(self._pc, message.sdp))
         elif isinstance(message, MediaMode):
             if message.audio_only != self.audio_only:
                 self._apply_audio_only(message.audio_only)
-                self._emit(CallUpdate("media", audio_only=message.audio_only))
+                self._emit(MediaChanged(audio_only=message.audio_only))
         elif isinstance(message, CallEnded):
             if message.agreement is not None:
-                self._emit(CallUpdate("agreement", agreement=_agreement(message.agreement)))
+                self._emit(AgreementSent(agreement=_agreement(message.agreement)))
             self._spawn(self._end(END_REASONS.get(message.reason, CallEndReason.FAILED)))
         elif isinstance(message, ErrorMessage):
             log.warning("hub refused a message of the call: %s", message.code)
@@ -547,8 +555,7 @@ class WebRtcCall:
                 return
             await self._tell(CallQualityReport(call_id=self.id, sample=quality))
             self._emit(
-                CallUpdate(
-                    "quality",
+                QualitySample(
                     quality=grade(quality, video=not self.audio_only),
                     rtt_ms=quality.rtt_ms,
                 )
@@ -592,7 +599,7 @@ class WebRtcCall:
         service = self._service
         service.link.unregister(self.id)
         service.calls.pop(self.id, None)
-        self._emit(CallUpdate("ended", reason=reason), final=True)
+        self._emit(CallOver(reason=reason), final=True)
         cleanup = asyncio.ensure_future(self._close_media())
         service._track_cleanup(cleanup)
         await asyncio.shield(cleanup)

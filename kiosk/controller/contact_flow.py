@@ -17,7 +17,7 @@ from hub.protocol.kiosk_api import (
     IdentifyRequest,
     IdentifyResult,
 )
-from kiosk.controller.core import ControllerCore
+from kiosk.controller.core import Core
 from kiosk.controller.ports import HubRejected, HubThrottled
 from kiosk.controller.session import Session
 from kiosk.controller.view import Notice, NoticeKind, Screen
@@ -25,77 +25,80 @@ from kiosk.controller.view import Notice, NoticeKind, Screen
 log = logging.getLogger(__name__)
 
 
-class ContactFlow(ControllerCore):
+class ContactFlow:
     """Identify with the hub; first-visit details; call-back and appointment requests."""
 
-    async def _identify(self, session_id: str, method: str, code: str, pin: str) -> None:
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    async def identify(self, session_id: str, method: str, code: str, pin: str) -> None:
         try:
-            result = await self._hub.identify(
+            result = await self._core.hub.identify(
                 IdentifyRequest(method=IdentifyMethod(method), code=code, pin=pin)
             )
         except HubThrottled as exc:  # the hub is there but wants this kiosk to wait
             result = IdentifyResult(result=IdentifyOutcome.LOCKED, retry_after_s=exc.retry_after_s)
         except Exception as exc:  # whatever the hub client raises, the person goes offline
-            s = self._current(session_id)
+            s = self._core.current(session_id)
             if s is None:
                 return
             detail = "hub-rejected" if isinstance(exc, HubRejected) else "hub-unreachable"
-            self._usage.record(EventType.ERROR, session=session_id, detail=detail)
-            self._online = False
+            self._core.usage.record(EventType.ERROR, session=session_id, detail=detail)
+            self._core.online = False
             s.busy = False
             s.code = s.method = None
-            self._go(Screen.OFFLINE)
-            self._publish()
+            self._core.go(Screen.OFFLINE)
+            self._core.publish()
             return
-        s = self._current(session_id)
+        s = self._core.current(session_id)
         if s is None:
             return
         s.busy = False
         if result.result is IdentifyOutcome.OK:
             s.first_name, s.ref, s.has_phone = result.first_name, result.ref, result.has_phone
             s.identified, s.code = True, None
-            self._usage.record(EventType.IDENTIFIED, session=s.id, detail=method)
-            self._go(Screen.TOPICS)
+            self._core.usage.record(EventType.IDENTIFIED, session=s.id, detail=method)
+            self._core.go(Screen.TOPICS)
         elif result.result is IdentifyOutcome.WRONG:
             s.entry = ""
-            self._set_notice(Notice(NoticeKind.WRONG_PIN, count=result.attempts_left))
+            self._core.set_notice(Notice(NoticeKind.WRONG_PIN, count=result.attempts_left))
         else:
             minutes = math.ceil(result.retry_after_s / 60) if result.retry_after_s else None
             s.code = s.method = None
-            self._usage.record(EventType.ERROR, session=s.id, detail="pin-locked")
-            self._go(Screen.IDENTIFY)
-            self._set_notice(Notice(NoticeKind.LOCKED, count=minutes))
+            self._core.usage.record(EventType.ERROR, session=s.id, detail="pin-locked")
+            self._core.go(Screen.IDENTIFY)
+            self._core.set_notice(Notice(NoticeKind.LOCKED, count=minutes))
         del result
-        self._publish()
+        self._core.publish()
 
-    def _after_phone(self, s: Session) -> None:
+    def after_phone(self, s: Session) -> None:
         """The first-visit details are complete: on to the topics, or on with the request."""
         if not s.identified and s.first_name is not None:
             s.identified, s.method = True, "first-visit"
-            self._usage.record(EventType.IDENTIFIED, session=s.id, detail="first-visit")
+            self._core.usage.record(EventType.IDENTIFIED, session=s.id, detail="first-visit")
         if s.contact_kind is not None:
-            self._continue_contact(s)
+            self.continue_contact(s)
         else:
-            self._go(Screen.TOPICS)
+            self._core.go(Screen.TOPICS)
 
-    def _leave_details(self) -> None:
+    def leave_details(self) -> None:
         """Back from the first details: to the contact screen that asked, or to IDENTIFY."""
-        s = self._session
+        s = self._core.session
         if s is not None and s.contact_kind is not None and s.contact_origin is not None:
             origin = s.contact_origin
             s.contact_kind = s.contact_origin = s.contact_reason = None
-            self._go(origin)
+            self._core.go(origin)
         else:
-            self._go(Screen.IDENTIFY)
+            self._core.go(Screen.IDENTIFY)
 
-    def _continue_contact(self, s: Session) -> None:
+    def continue_contact(self, s: Session) -> None:
         """Ask for what the request still needs (first name, phone), else send it."""
         if not s.has_identity():
-            self._go(Screen.FIRST_NAME)
+            self._core.go(Screen.FIRST_NAME)
         elif not s.identified:
-            self._go(Screen.PHONE)  # a first name typed but the details not finished
+            self._core.go(Screen.PHONE)  # a first name typed but the details not finished
         elif s.contact_kind == ContactKind.CALLBACK and not s.can_be_called_back():
-            self._go(Screen.PHONE)
+            self._core.go(Screen.PHONE)
         else:
             self._send_contact(s)
 
@@ -114,10 +117,10 @@ class ContactFlow(ControllerCore):
             )
         except ValidationError:
             log.warning("contact request not made: invalid field")
-            self._set_notice(Notice(NoticeKind.REQUEST_FAILED))
+            self._core.set_notice(Notice(NoticeKind.REQUEST_FAILED))
             return
         s.busy = True
-        self._spawn(self._deliver(s.id, request, try_hub=self._online), session=True)
+        self._core.spawn(self._deliver(s.id, request, try_hub=self._core.online), session=True)
 
     async def _deliver(self, session_id: str, request: ContactRequest, *, try_hub: bool) -> None:
         """Send a request to the hub, or keep it in the request store for the flusher."""
@@ -125,39 +128,41 @@ class ContactFlow(ControllerCore):
         rejected = False
         if try_hub:
             try:
-                await self._hub.send_request(request)
+                await self._core.hub.send_request(request)
             except HubThrottled:
                 kept = True  # the hub will take it later: the flusher sends it
             except HubRejected as exc:
                 log.warning("the hub refused a contact request (%s)", exc.status)
                 rejected = True
             except Exception:  # unreachable (or a client error): keep it for the flusher
-                self._online = False
-                self._usage.record(EventType.ERROR, session=session_id, detail="hub-unreachable")
+                self._core.online = False
+                self._core.usage.record(
+                    EventType.ERROR, session=session_id, detail="hub-unreachable"
+                )
                 kept = True
         if kept:
             try:
-                self._requests.store(request)
+                self._core.requests.store(request)
             except Exception as exc:
                 log.warning("contact request not kept: %s", type(exc).__name__)
                 rejected = True
         kind, reason, topic = request.kind, request.reason, request.topic
         del request
-        s = self._current(session_id)
+        s = self._core.current(session_id)
         if s is None:
             return
         s.busy = False
         if rejected:
-            self._usage.record(EventType.ERROR, session=s.id, detail="request-failed")
-            self._set_notice(Notice(NoticeKind.REQUEST_FAILED))
+            self._core.usage.record(EventType.ERROR, session=s.id, detail="request-failed")
+            self._core.set_notice(Notice(NoticeKind.REQUEST_FAILED))
         else:
             event = (
                 EventType.APPOINTMENT_REQUESTED
                 if kind is ContactKind.APPOINTMENT
                 else EventType.CALLBACK_REQUESTED
             )
-            self._usage.record(event, session=s.id, topic=topic, detail=reason.value)
+            self._core.usage.record(event, session=s.id, topic=topic, detail=reason.value)
             s.request_kind, s.request_offline = kind.value, kept
             s.contact_kind = s.contact_origin = s.contact_reason = None
-            self._go(Screen.REQUEST_SENT)
-        self._publish()
+            self._core.go(Screen.REQUEST_SENT)
+        self._core.publish()

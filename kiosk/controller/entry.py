@@ -30,6 +30,15 @@ _INTL_PHONE = re.compile(r"\+[0-9]{9,15}")
 KEYPAD_SCREENS = (Screen.CODE, Screen.PIN, Screen.FIRST_NAME, Screen.PHONE, Screen.OPS_PIN)
 
 
+def entry_min(screen: Screen) -> int:
+    """How many characters the current screen's entry needs before OK (0: no minimum)."""
+    if screen is Screen.CODE:
+        return CODE_MIN
+    if screen is Screen.PIN:
+        return PIN_MIN
+    return 0
+
+
 def entry_max(screen: Screen, entry: str) -> int:
     """How many characters the current screen's entry may hold (0: no keypad)."""
     if screen is Screen.CODE:

@@ -34,6 +34,12 @@ class OpsGate:
         return False
 
 
+OPS_FACTS = ("site", "online", "catalog-age", "printer", "pending-requests", "speech")
+"""The maintenance menu's facts, in order: `View.ops_info` keys. Values are machine
+values ("yes"/"no", minutes as digits or "" for never, a DeviceState value, a count
+or "?"); the UI words them."""
+
+
 def yes_no(flag: bool) -> str:
     """How the ops menu shows a flag."""
     return "yes" if flag else "no"

@@ -1,4 +1,4 @@
-"""What the controller needs from the world, as small interfaces (DESIGN.md §3).
+"""What the controller needs from the world, as small interfaces (docs/architecture.md, "Devices").
 
 Each port has a real and a simulated implementation beside it in the package
 (`kiosk.hubclient`, `kiosk.call`, `kiosk.printing`, `kiosk.speech`); the
@@ -12,23 +12,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from hub.protocol import DeviceState, Event
 from hub.protocol.kiosk_api import Catalog, ContactRequest, IdentifyRequest, IdentifyResult
+from kiosk.errors import KioskError
 
 # -- hub ------------------------------------------------------------------------
 
 
-class HubError(Exception):
+class HubClientError(KioskError):
     """Base of the hub client's errors."""
 
 
-class HubUnreachable(HubError):
+class HubUnreachable(HubClientError):
     """No answer from the hub: network down, timeout, TLS failure or a 5xx."""
 
 
-class HubRejected(HubError):
+class HubRejected(HubClientError):
     """The hub refused the request (4xx): `status` and the hub's `detail`."""
 
     def __init__(self, status: int, detail: str = "") -> None:
@@ -116,24 +117,63 @@ class VideoFrame:
 
 
 @dataclass(frozen=True, slots=True)
-class CallUpdate:
-    """A change in a call's life, pushed to the controller on the event loop.
+class Queued:
+    """The request waits: its place in the queue and the hub's estimate of the wait."""
 
-    kind: "queued" (position, eta_s) · "answered" (adviser_name) · "quality" ·
-    "agreement" · "media" (audio_only: the adviser, or a missing camera, switched the
-    call to sound only or back) · "ended" (reason).
-    """
-
-    kind: str
+    kind: ClassVar[str] = "queued"
     position: int | None = None
     eta_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """An adviser answered (their first name, when the console gives one)."""
+
+    kind: ClassVar[str] = "answered"
     adviser_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QualitySample:
+    """A quality grade of the call under way (every 5 s), with the round trip measured."""
+
+    kind: ClassVar[str] = "quality"
     quality: CallQuality | None = None
-    agreement: Agreement | None = None
-    reason: CallEndReason | None = None
-    audio_only: bool | None = None
     rtt_ms: float | None = None
-    """With "quality": the round-trip time measured, when the engine has one."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaChanged:
+    """The adviser, or a missing camera, switched the call to sound only or back."""
+
+    kind: ClassVar[str] = "media"
+    audio_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementSent:
+    """The adviser's console sent what was agreed."""
+
+    kind: ClassVar[str] = "agreement"
+    agreement: Agreement | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallOver:
+    """The request or the call is over, and why."""
+
+    kind: ClassVar[str] = "ended"
+    reason: CallEndReason = CallEndReason.FAILED
+
+
+CallUpdate = Queued | Answered | QualitySample | MediaChanged | AgreementSent | CallOver
+"""A change in a call's life, pushed to the controller on the event loop."""
+
+CALL_UPDATES: dict[str, type[CallUpdate]] = {
+    cls.kind: cls
+    for cls in (Queued, Answered, QualitySample, MediaChanged, AgreementSent, CallOver)
+}
+"""Each call update's class by its `kind` (for logs and tests)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +231,7 @@ class CallService(Protocol):
 # -- printer ---------------------------------------------------------------------
 
 
-class PrinterError(Exception):
+class PrinterError(KioskError):
     """The printer cannot print; `code` is a machine code such as `paper-out`, `offline`."""
 
     def __init__(self, code: str) -> None:
@@ -217,7 +257,8 @@ class Slip:
     title: str
     lines: list[SlipLine] = field(default_factory=list)
     qr: str | None = None
-    """Printed with the printer's native QR command (DESIGN.md §10), never as an image."""
+    """Printed with the printer's native QR command, never as an image
+    (docs/architecture.md, "Pitfalls")."""
     footer: str = ""
 
 

@@ -4,16 +4,26 @@ Everything the controller knows about the person in front of it — what they
 typed, who the hub says they are, their topic, their call — is a field of one
 `Session`. The controller builds each `View` from it and keeps nothing personal
 anywhere else (no logs, no events, no caches), so ending a session is wiping
-this object and dropping it (DESIGN.md §6: "nothing of theirs left behind").
+this object and dropping it (docs/architecture.md, "Privacy": "nothing of theirs left behind").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from enum import StrEnum
 
 from hub.protocol.kiosk_api import TopicInfo
 from kiosk.controller.ports import Agreement, Call, CallQuality
 from kiosk.controller.view import Screen
+
+
+class CallPhase(StrEnum):
+    """Where the session's call stands."""
+
+    NONE = ""  # no call asked yet
+    WAITING = "waiting"  # asked, ringing or queued
+    IN_CALL = "in-call"  # answered
+    OVER = "over"  # hung up, missed, cancelled or failed
 
 
 @dataclass(slots=True, eq=False)
@@ -46,7 +56,7 @@ class Session:
     attempt: int = 0
     """Counts call requests, so updates of an abandoned call are ignored."""
     call: Call | None = None
-    call_phase: str = ""  # "" | "waiting" | "in-call" | "over"
+    call_phase: CallPhase = CallPhase.NONE
     wait_started: float = 0.0
     waited_s: float = 0.0
     position: int | None = None

@@ -3,7 +3,7 @@
 The UI's gettext catalogs do not reach the controller, so the few words a
 slip needs live here in a plain {"fr": ..., "en": ...} table. A slip carries
 no personal data except, on a request reminder, the first name the person
-gave (DESIGN.md §6); the printer keeps no copy of it.
+gave (docs/architecture.md, "Privacy"); the printer keeps no copy of it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from kiosk.controller.ports import Agreement, CallQuality
 
 
 class Screen(StrEnum):
-    """Every screen of the journey (DESIGN.md §3), in order."""
+    """Every screen of the journey (docs/architecture.md, "Kiosk controller"), in order."""
 
     ATTRACT = "attract"  # welcome; language, contrast and speech switches
     PRIVACY = "privacy"  # short privacy notice
@@ -98,6 +98,8 @@ class View:
     """What is being typed on the current keypad or keyboard (code, first name, phone)."""
     masked: bool = False
     """True on PIN screens: show `entry` as dots."""
+    entry_min: int = 0
+    """The fewest characters the entry needs (the rule of kiosk.controller.entry, shown)."""
     entry_max: int = 0
     entry_ready: bool = False
     """The entry can be submitted (kiosk.controller.entry.ready): OK looks active."""

@@ -21,6 +21,7 @@ from escpos.printer import Dummy, File
 
 from hub.protocol import DeviceState
 from kiosk.controller.ports import PrinterError, Slip
+from kiosk.errors import KioskError
 from kiosk.printing.layout import render_slip
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ PAPER_STATES = {2: DeviceState.OK, 1: DeviceState.PAPER_LOW, 0: DeviceState.PAPE
 """escpos `paper_status()` answers: 2 adequate, 1 near end, 0 none."""
 
 
-class TransportUnavailable(Exception):
+class TransportUnavailable(KioskError):
     """The transport cannot work on this machine (e.g. USB without pyusb)."""
 
 

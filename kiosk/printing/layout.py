@@ -2,9 +2,11 @@
 
 The layout is drawn on an in-memory escpos `Dummy` and handed to the transport in
 one write: a slip is either sent whole or not at all, and the transport only moves
-bytes (DESIGN.md §8, like python-escpos's own printers). Text goes through escpos's
+bytes (docs/architecture.md, "Devices", like python-escpos's own printers). Text
+goes through escpos's
 `magic` encoder starting on the profile's code page (CP858 or CP1252 for French,
-DESIGN.md §10): characters the page lacks (œ is not in CP858) switch the printer to
+docs/architecture.md, "Pitfalls"): characters the page lacks (œ is not in CP858)
+switch the printer to
 another page that has them, instead of printing "?". QR codes use the printer's
 native command, never a raster image (~25× fewer bytes on a serial line).
 """

@@ -1,4 +1,4 @@
-"""Printer URLs from kiosk.toml (DESIGN.md §3) to a `Printer`.
+"""Printer URLs from kiosk.toml (docs/architecture.md, "Devices") to a `Printer`.
 
     dummy                                  simulated (escpos Dummy), nothing kept
     none                                   no printer: state ABSENT
@@ -20,6 +20,7 @@ from escpos.escpos import Escpos
 from escpos.printer import Network, Serial, Usb
 
 from kiosk.controller.ports import Printer
+from kiosk.errors import KioskError
 from kiosk.printing.escpos_printer import AppendFile, EscposPrinter, TransportUnavailable
 from kiosk.printing.layout import code_page_for, profile_for
 from kiosk.printing.sim import AbsentPrinter, SimPrinter
@@ -29,7 +30,7 @@ DEFAULT_TIMEOUT_S = 5.0
 """Network and serial I/O timeout: a silent printer must not hold a slip for a minute."""
 
 
-class PrinterUrlError(ValueError):
+class PrinterUrlError(KioskError, ValueError):
     """A printer URL that cannot be understood; the message says why."""
 
 

@@ -25,10 +25,11 @@ from kiosk.controller import communes as places
 from kiosk.controller.view import NoticeKind, Screen, View
 from kiosk.ui import heap, lockdown
 from kiosk.ui import theme as th
+from kiosk.ui.actions import KioskActions
 from kiosk.ui.i18n import Translator
 from kiosk.ui.notices import notice_text
 from kiosk.ui.parts import PartCache
-from kiosk.ui.screens import Built, Context, build, catalog_content
+from kiosk.ui.screens import Built, CatalogKey, Context, build
 from kiosk.ui.theme import theme_for
 from kiosk.ui.widgets import Icon, Text, box, button, fill, unfill
 
@@ -57,7 +58,7 @@ CATALOG_SCREENS = frozenset({Screen.COMMUNE, Screen.TOPICS, Screen.OFFLINE})
 """Screens that show the catalog: only they are built again when its content changes."""
 
 
-def _structure(view: View) -> tuple[Any, ...]:
+def _structure(view: View, catalog_key: CatalogKey) -> tuple[Any, ...]:
     """The parts of a View whose change needs the screen built again.
 
     Everything else (digits typed, seconds waited, the OK key turning on) updates the
@@ -71,7 +72,7 @@ def _structure(view: View) -> tuple[Any, ...]:
         view.speech_on,
         view.speech_available,
         view.online,
-        catalog_content(view.catalog) if view.screen in CATALOG_SCREENS else None,
+        catalog_key(view.catalog) if view.screen in CATALOG_SCREENS else None,
         view.first_name,
         view.commune_letter,
         view.communes_shown,
@@ -198,7 +199,7 @@ class KioskApp(App):
 
     def __init__(
         self,
-        controller: Any,
+        controller: KioskActions,
         *,
         ops_long_press_s: float = 3.0,
         lock: bool = True,
@@ -211,6 +212,7 @@ class KioskApp(App):
         self.built: Built | None = None
         self.view: View | None = None
         self._structure: tuple[Any, ...] | None = None
+        self.catalog_key = CatalogKey()
         self._bar: tuple[Any, ...] | None = None
         self._veils: tuple[Any, ...] | None = None
         self._countdown: Any = None
@@ -338,6 +340,7 @@ class KioskApp(App):
                 self.portrait,
                 self.controller,
                 self.parts,
+                self.catalog_key(view.catalog),
             )
             build(ctx)
             Clock.schedule_once(step, 0)
@@ -381,7 +384,7 @@ class KioskApp(App):
             elif previous is Screen.ATTRACT:
                 self._collected = False
         self.view = view
-        structure = (*_structure(view), self.portrait)
+        structure = (*_structure(view, self.catalog_key), self.portrait)
         if structure != self._structure or self.built is None:
             started = time.perf_counter()
             self._rebuild(view)
@@ -417,7 +420,15 @@ class KioskApp(App):
         unfill(self.background)
         fill(self.background, theme.background)
         self.background.size = Window.size
-        ctx = Context(view, t, theme, self.portrait, self.controller, self.parts)
+        ctx = Context(
+            view,
+            t,
+            theme,
+            self.portrait,
+            self.controller,
+            self.parts,
+            self.catalog_key(view.catalog),
+        )
         self.built = build(ctx)
         self.screen_area.add_widget(self.built.root)
 

@@ -84,8 +84,14 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
         "02-privacy": {"screen": Screen.PRIVACY},
         "03-identify": {"screen": Screen.IDENTIFY},
         "03b-card": {"screen": Screen.CARD},
-        "04-code": {"screen": Screen.CODE, "entry": "1234", "entry_max": 10},
-        "05-pin": {"screen": Screen.PIN, "entry": "12", "masked": True, "entry_max": 6},
+        "04-code": {"screen": Screen.CODE, "entry": "1234", "entry_min": 6, "entry_max": 10},
+        "05-pin": {
+            "screen": Screen.PIN,
+            "entry": "12",
+            "masked": True,
+            "entry_min": 4,
+            "entry_max": 6,
+        },
         "06-pin-wrong": {
             "screen": Screen.PIN,
             "masked": True,
@@ -131,6 +137,7 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
         "17-survey": {"screen": Screen.SURVEY},
         "18-goodbye": {"screen": Screen.GOODBYE},
         "19-offline": {"screen": Screen.OFFLINE, "online": False},
+        "29-offline-back": {"screen": Screen.OFFLINE, "online": True},
         "20-offline-request": {
             "screen": Screen.REQUEST_SENT,
             "online": False,
@@ -174,12 +181,12 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
         "25-ops": {
             "screen": Screen.OPS,
             "ops_info": {
-                "Kiosk": "k-laplume-ui",
-                "Hub": "online",
-                "Catalog": "2 min ago",
-                "Printer": "ok",
-                "Requests waiting": "0",
-                "Speech": "espeak-ng",
+                "site": "Mairie de Laplume",
+                "online": "yes",
+                "catalog-age": "2",
+                "printer": "paper-low",
+                "pending-requests": "0",
+                "speech": "yes",
             },
         },
     }
@@ -196,8 +203,110 @@ class StillController:
         """Nothing is ever published."""
         return lambda: None
 
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        return lambda *args, **kwargs: None
+    def touch(self) -> None:
+        """Does nothing."""
+
+    def still_here(self) -> None:
+        """Does nothing."""
+
+    def speak(self, text: str) -> None:
+        """Does nothing."""
+
+    def begin(self) -> None:
+        """Does nothing."""
+
+    def set_language(self, language: str) -> None:
+        """Does nothing."""
+
+    def toggle_contrast(self) -> None:
+        """Does nothing."""
+
+    def toggle_speech(self) -> None:
+        """Does nothing."""
+
+    def accept_privacy(self) -> None:
+        """Does nothing."""
+
+    def back(self) -> None:
+        """Does nothing."""
+
+    def ask_finish(self) -> None:
+        """Does nothing."""
+
+    def finish(self) -> None:
+        """Does nothing."""
+
+    def keep_going(self) -> None:
+        """Does nothing."""
+
+    def ask_help(self) -> None:
+        """Does nothing."""
+
+    def close_help(self) -> None:
+        """Does nothing."""
+
+    def choose_code(self) -> None:
+        """Does nothing."""
+
+    def choose_card(self) -> None:
+        """Does nothing."""
+
+    def choose_first_visit(self) -> None:
+        """Does nothing."""
+
+    def key(self, char: str) -> None:
+        """Does nothing."""
+
+    def erase(self) -> None:
+        """Does nothing."""
+
+    def submit(self) -> None:
+        """Does nothing."""
+
+    def skip(self) -> None:
+        """Does nothing."""
+
+    def choose_commune(self, name: str) -> None:
+        """Does nothing."""
+
+    def choose_commune_letter(self, letter: str) -> None:
+        """Does nothing."""
+
+    def choose_other_commune(self) -> None:
+        """Does nothing."""
+
+    def choose_topic(self, topic_id: str) -> None:
+        """Does nothing."""
+
+    def cancel_wait(self) -> None:
+        """Does nothing."""
+
+    def request_contact(self, kind: str) -> None:
+        """Does nothing."""
+
+    def toggle_mute(self) -> None:
+        """Does nothing."""
+
+    def toggle_audio_only(self) -> None:
+        """Does nothing."""
+
+    def hang_up(self) -> None:
+        """Does nothing."""
+
+    def print_slip(self) -> None:
+        """Does nothing."""
+
+    def survey(self, score: int) -> None:
+        """Does nothing."""
+
+    def skip_survey(self) -> None:
+        """Does nothing."""
+
+    def ops_long_press(self) -> None:
+        """Does nothing."""
+
+    def ops_action(self, name: str) -> None:
+        """Does nothing."""
 
 
 class StillCall:
@@ -235,6 +344,10 @@ class Drawn:
     high_contrast: bool
     picture: Path | None = None
     problems: list[Problem] = field(default_factory=list)
+    screen: Screen = Screen.ATTRACT
+    online: bool = True
+    gids: frozenset[str] = frozenset()
+    """The ids of the widgets drawn (buttons among them)."""
 
 
 async def render(
@@ -280,8 +393,16 @@ async def render(
             controller.view = view
             app.show(view)
             await asyncio.sleep(0.25)
-            result = Drawn(name, orientation, language, view.high_contrast)
+            result = Drawn(
+                name,
+                orientation,
+                language,
+                view.high_contrast,
+                screen=view.screen,
+                online=view.online,
+            )
             result.problems = check(app.root, theme_for(view.high_contrast))
+            result.gids = frozenset(str(getattr(w, "gid", "")) for w in app.root.walk())
             if out is not None:
                 path = out / f"{orientation}-{language}-{name}.png"
                 Window.screenshot(name=str(path))

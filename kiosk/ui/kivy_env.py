@@ -2,7 +2,7 @@
 
 Kivy would otherwise write a config and logs under ~/.kivy, parse the
 process's command line (`-m inspector` would open a debugging overlay) and
-open every input provider (each touch twice on Pi screens, DESIGN.md §10).
+open every input provider (each touch twice on Pi screens, docs/architecture.md, "Pitfalls").
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""`gaia-kiosk ui`: the composition root of the UI process (DESIGN.md §2, §3).
+"""`gaia-kiosk ui`: the composition root of the UI process.
+
+See docs/architecture.md, "Processes" and "Devices".
 
 Builds every port from kiosk.toml (hub client, call engine, printer, speech,
 outbox, catalog cache), the controller, the Kivy app, and the local socket the

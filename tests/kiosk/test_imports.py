@@ -1,4 +1,7 @@
-"""Nothing connects, opens files or starts threads at import time (DESIGN.md §3)."""
+"""Nothing connects, opens files or starts threads at import time.
+
+See docs/architecture.md, "Devices".
+"""
 
 from __future__ import annotations
 

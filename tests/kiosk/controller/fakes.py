@@ -20,6 +20,7 @@ from hub.protocol.kiosk_api import (
 )
 from kiosk.controller import Controller, ControllerSettings, View
 from kiosk.controller.ports import (
+    CALL_UPDATES,
     CallerInfo,
     CallUpdate,
     HubRejected,
@@ -164,7 +165,7 @@ class FakeCall:
 
     def push(self, kind: str, **values: Any) -> None:
         """Send the controller one update, as the call service would on the loop."""
-        self._on_update(CallUpdate(kind=kind, **values))
+        self._on_update(CALL_UPDATES[kind](**values))
 
     async def cancel(self) -> None:
         self.cancelled = True

@@ -56,7 +56,7 @@ def _leaks(strings: Iterable[str]) -> list[str]:
     return [s for s in strings if any(secret in s for secret in SECRETS)]
 
 
-LONG_LIVED = ("HubSync._refresh_loop", "HubSync._flush_loop", "Event.wait")
+LONG_LIVED = ("HubSync.refresh_loop", "HubSync.flush_loop", "Event.wait")
 
 
 async def _settle() -> None:

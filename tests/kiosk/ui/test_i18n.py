@@ -75,6 +75,8 @@ def test_placeholders_survive_translation() -> None:
                 "day": 1,
                 "month": "m",
                 "letter": "A",
+                "low": 4,
+                "high": 6,
             }
             t(message.id).format(**fields)  # raises KeyError on an unknown placeholder
 

@@ -26,6 +26,24 @@ async def test_every_screen_passes_the_layout_checker(
         for p in d.problems
     ]
     assert not problems, "\n".join(problems)
+    if language == "fr" and orientation == "landscape":
+        _back_buttons_follow_the_table(drawn)
+
+
+def _back_buttons_follow_the_table(drawn: list[Any]) -> None:
+    """A screen draws a way back exactly when the controller's BACK table has an arm for
+    it (the ops PIN's Back is the ops menu's own), so no button is dead and no step is
+    a dead end."""
+    from kiosk.controller.machine import BACK
+    from kiosk.controller.view import Screen
+
+    for d in drawn:
+        if d.screen in (Screen.OPS_PIN, Screen.OPS):
+            continue
+        has_back = bool({"back", "other-topic", "cancel"} & d.gids)
+        # OFFLINE's arm acts once the hub is back (it tries again): drawn only then.
+        expected = d.screen in BACK and (d.screen is not Screen.OFFLINE or d.online)
+        assert has_back == expected, f"{d.name}: Back drawn {has_back}"
 
 
 # -- the checker itself, on small hand-made screens ----------------------------------------

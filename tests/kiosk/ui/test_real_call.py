@@ -108,5 +108,6 @@ async def test_a_call_from_the_touch_screen_answered_in_the_console(
 
     types = [e["type"] for e in outbox_events(config)]
     assert "call.answered" in types and "call.ended" in types and "call.quality" in types
-    assert ui.app.controller._calls.devices() == {"camera": "ok", "microphone": "ok"}
+    states = ui.app.controller.devices()
+    assert (states["camera"], states["microphone"]) == ("ok", "ok")
     assert personal_strings_in_memory((SEEKER_NAME, SEEKER_PHONE)) == []

@@ -48,7 +48,14 @@ def test_parts_are_built_once_detached_and_the_oldest_dropped(kivy_ready: None) 
 
 
 def test_a_catalog_refresh_rebuilds_only_the_screens_that_show_it(kivy_ready: None) -> None:
-    from kiosk.ui.app import _bar_structure, _structure
+    from kiosk.ui.app import _bar_structure
+    from kiosk.ui.app import _structure as structure_of
+    from kiosk.ui.screens import CatalogKey
+
+    key = CatalogKey()
+
+    def _structure(view: View) -> tuple[object, ...]:
+        return structure_of(view, key)
 
     catalog = make_catalog()
     later = catalog.model_copy(update={"generated_at": catalog.generated_at + timedelta(1)})
