@@ -94,6 +94,9 @@ class UiConfig(_Section):
     # it is open, in the site's words, for instance "Accueil au rez-de-chaussée, du lundi
     # au vendredi de 9 h à 12 h".
     reception: Annotated[str, Field(max_length=300)] = ""
+    # The commune the kiosk stands in, as the territory's list spells it: the commune
+    # screen offers it first, so most first visits choose it with one touch.
+    commune: Annotated[str, Field(max_length=80)] = ""
 
 
 class DevicesConfig(_Section):

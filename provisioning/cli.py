@@ -93,6 +93,8 @@ url = "{mqtt_url}"
 [ui]
 # Shown by the kiosk's help button: where the town hall's desk is and when it is open.
 reception = {reception}
+# The commune the kiosk stands in, spelt as in the territory's list: offered first.
+commune = {commune}
 """
 
 CALL_MEDIA = {
@@ -132,6 +134,7 @@ def cmd_kiosk_config(args: argparse.Namespace) -> int:
         ca_line=f'ca_file = "{args.ca_file}"' if args.ca_file else "",
         call=CALL_MEDIA[args.profile],
         reception=json.dumps(" ".join(args.reception.split())[:300], ensure_ascii=False),
+        commune=json.dumps(" ".join(args.commune.split())[:80], ensure_ascii=False),
     )
     out = Path(args.out)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -168,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="where the town hall's desk is and when it is open, e.g. \"Accueil au "
         'rez-de-chaussée, du lundi au vendredi de 9 h à 12 h" (the help button shows it)',
+    )
+    p.add_argument(
+        "--commune",
+        default="",
+        help="the commune the kiosk stands in, as the territory's list spells it "
+        "(the commune screen offers it first)",
     )
     p.set_defaults(func=cmd_kiosk_config)
     return parser

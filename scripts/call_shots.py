@@ -69,7 +69,7 @@ async def shoot(out: Path) -> list[Path]:
                     Window.size = SIZES["landscape"]
                     await ui.on(Screen.ATTRACT)
                     await ui.wait(lambda: app.view.catalog is not None, what="the catalog")
-                    for gid in ("start", "accept", "by-code"):
+                    for gid in ("start", "by-code"):
                         await ui.tap(gid)
                     await ui.on(Screen.CODE)
                     await ui.type(SEEKER_CODE)

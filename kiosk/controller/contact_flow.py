@@ -71,8 +71,9 @@ class ContactFlow:
         del result
         self._core.publish()
 
-    def after_phone(self, s: Session) -> None:
-        """The first-visit details are complete: on to the topics, or on with the request."""
+    def details_done(self, s: Session) -> None:
+        """The first-visit details (first name, commune) are complete: on to the topics,
+        or on with the request that asked for them."""
         if not s.identified and s.first_name is not None:
             s.identified, s.method = True, "first-visit"
             self._core.usage.record(EventType.IDENTIFIED, session=s.id, detail="first-visit")
@@ -96,8 +97,8 @@ class ContactFlow:
         if not s.has_identity():
             self._core.go(Screen.FIRST_NAME)
         elif not s.identified:
-            self._core.go(Screen.PHONE)  # a first name typed but the details not finished
-        elif s.contact_kind == ContactKind.CALLBACK and not s.can_be_called_back():
+            self.details_done(s)  # a first name typed, the commune left out
+        elif not s.can_be_called_back():  # a call-back or an appointment: a number to call
             self._core.go(Screen.PHONE)
         else:
             self._send_contact(s)

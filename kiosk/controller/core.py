@@ -115,12 +115,14 @@ class Core:
         self._screen = screen
         self.confirming_finish = self.help_shown = False
 
-    def start_session(self) -> Session:
+    def start_session(self, first: Screen) -> Session:
+        """A new person: a session on its first screen (the welcome screen said the
+        privacy rules beside Start)."""
         self._cancel_goodbye()
         s = Session(id=new_id(), started=time.monotonic())
         self.session = s
         self.usage.record(EventType.SESSION_STARTED, session=s.id)
-        self.go(Screen.PRIVACY)
+        self.go(first)
         return s
 
     def end_session(self, reason: str) -> None:
@@ -205,6 +207,11 @@ class Core:
 
     def communes(self) -> list[str]:
         return list(self.catalog.communes) if self.catalog is not None else []
+
+    def home_commune(self) -> str | None:
+        """The kiosk's own commune when the catalog lists it (offered first), else None."""
+        home = self.settings.home_commune
+        return home if home and home in self.communes() else None
 
     def find_topic(self, topic_id: str) -> TopicInfo | None:
         if self.catalog is None:
@@ -362,6 +369,7 @@ class Core:
                 places.shown(self.communes(), s.commune_letter) if screen is Screen.COMMUNE else ()
             ),
             commune_letter=s.commune_letter if screen is Screen.COMMUNE else None,
+            home_commune=self.home_commune() if screen is Screen.COMMUNE else None,
             entry=s.entry if keypad else "",
             masked=keys.masked(screen),
             entry_min=keys.entry_min(screen) if keypad else 0,

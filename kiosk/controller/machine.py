@@ -1,7 +1,7 @@
 """The kiosk controller: the job seeker's journey as a plain-Python state machine.
 
-ATTRACT → PRIVACY → IDENTIFY → (CODE → PIN) | (FIRST_NAME → COMMUNE → PHONE) →
-TOPICS → WAITING → IN_CALL → AFTER_CALL → SURVEY → GOODBYE → ATTRACT, with
+ATTRACT → IDENTIFY → (CODE → PIN) | (FIRST_NAME → COMMUNE) → TOPICS → WAITING →
+IN_CALL → AFTER_CALL → SURVEY → GOODBYE → ATTRACT, with
 NO_ANSWER / REQUEST_SENT when nobody answers, OFFLINE when the hub cannot be
 reached, and OPS_PIN / OPS for the technician.
 
@@ -234,29 +234,17 @@ class Controller:
 
     @action
     def begin(self) -> None:
-        """ATTRACT → PRIVACY: a session starts (also from GOODBYE: someone new is here)."""
+        """ATTRACT → IDENTIFY (OFFLINE when the hub is unreachable): a session starts, also
+        from GOODBYE (someone new is here). Start is the consent: the welcome screen says
+        the privacy rules beside it."""
         if self._core.screen is Screen.GOODBYE:
             self._core.to_attract()  # the previous person's language and theme go
         if self._core.screen is Screen.ATTRACT and self._core.session is None:
-            self._core.start_session()
-
-    @action
-    def accept_privacy(self) -> None:
-        """PRIVACY → IDENTIFY (PIN after a scanned card; OFFLINE when the hub is unreachable)."""
-        s = self._core.session
-        if s is None or self._core.screen is not Screen.PRIVACY:
-            return
-        if not self._core.online:
-            s.code = s.method = None
-            self._core.go(Screen.OFFLINE)
-        elif s.code is not None:
-            self._core.go(Screen.PIN)
-        else:
-            self._core.go(Screen.IDENTIFY)
+            self._core.start_session(Screen.IDENTIFY if self._core.online else Screen.OFFLINE)
 
     @action
     def back(self) -> None:
-        """One step back (the table `BACK`); from PRIVACY it ends the session (cancelled)."""
+        """One step back (the table `BACK`); from IDENTIFY it ends the session (cancelled)."""
         core = self._core
         if core.screen in OPS_SCREENS:
             core.ops_entry = ""
@@ -266,9 +254,6 @@ class Controller:
         step = BACK.get(core.screen)
         if s is not None and not s.busy and step is not None:
             step(self, s)
-
-    def _back_to_privacy(self, s: Session) -> None:
-        self._core.go(Screen.PRIVACY)
 
     def _back_to_identify(self, s: Session) -> None:
         s.code = s.method = None
@@ -393,7 +378,10 @@ class Controller:
             self._core.set_notice(Notice(NoticeKind.NAME_MISSING))
         else:
             s.first_name = name
-            self._core.go(Screen.COMMUNE if self._core.communes() else Screen.PHONE)
+            if self._core.communes():
+                self._core.go(Screen.COMMUNE)
+            else:
+                self._contacts.details_done(s)
 
     def _submit_phone(self, s: Session) -> None:
         number = keys.clean_phone(s.entry)
@@ -401,17 +389,10 @@ class Controller:
             self._core.set_notice(Notice(NoticeKind.INVALID_PHONE))
         else:
             s.phone = number
-            self._contacts.after_phone(s)
+            self._contacts.continue_contact(s)
 
     def _submit_after_call(self, s: Session) -> None:
         self._core.go(Screen.SURVEY)
-
-    @action
-    def skip(self) -> None:
-        """PHONE is optional on a first visit (not for a call-back, which needs one)."""
-        s = self._core.session
-        if s is not None and self._core.screen is Screen.PHONE and s.contact_kind != "callback":
-            self._contacts.after_phone(s)
 
     @action
     def scanned(self, text: str) -> None:
@@ -427,19 +408,22 @@ class Controller:
         if code is None:
             self._core.set_notice(Notice(NoticeKind.BAD_CARD))
             return
-        if s is None:
-            s = self._core.start_session()  # privacy first, then the PIN
+        if s is None:  # the welcome screen said the privacy rules: straight to the PIN
+            if not self._core.online:
+                self._core.start_session(Screen.OFFLINE)
+                return
+            s = self._core.start_session(Screen.PIN)
         else:
             self._core.go(Screen.PIN)
         s.code, s.method = code, IdentifyMethod.QR.value
 
     @action
     def choose_commune(self, name: str) -> None:
-        """COMMUNE → PHONE with a commune from the catalog's list."""
+        """COMMUNE → TOPICS (or on with a request) with a commune from the catalog's list."""
         s = self._core.session
         if s is not None and self._core.screen is Screen.COMMUNE and name in self._core.communes():
             s.commune, s.commune_letter = name, None
-            self._core.go(Screen.PHONE)
+            self._contacts.details_done(s)
 
     @action
     def choose_commune_letter(self, letter: str) -> None:
@@ -454,11 +438,11 @@ class Controller:
 
     @action
     def choose_other_commune(self) -> None:
-        """COMMUNE → PHONE without a commune: it is not in the territory's list."""
+        """COMMUNE → TOPICS without a commune: it is not in the territory's list."""
         s = self._core.session
         if s is not None and self._core.screen is Screen.COMMUNE:
             s.commune, s.commune_letter = None, None
-            self._core.go(Screen.PHONE)
+            self._contacts.details_done(s)
 
     @action
     def choose_topic(self, topic_id: str) -> None:
@@ -711,8 +695,7 @@ class Controller:
 
 
 BACK: Mapping[Screen, Step] = {
-    Screen.PRIVACY: Controller._leave,
-    Screen.IDENTIFY: Controller._back_to_privacy,
+    Screen.IDENTIFY: Controller._leave,
     Screen.CARD: Controller._back_to_identify,
     Screen.CODE: Controller._back_to_identify,
     Screen.PIN: Controller._back_from_pin,

@@ -22,6 +22,8 @@ class ControllerSettings:
     high_contrast: bool = False
     read_aloud: bool = False
     """Reading aloud on from the start of each session (where an engine exists)."""
+    home_commune: str = ""
+    """The commune the kiosk stands in: offered first on the commune screen."""
     reception: str = ""
     """Where the town hall's desk is and when it is open (the help veil shows it)."""
     tick_s: float = 1.0

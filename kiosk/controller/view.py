@@ -18,15 +18,14 @@ from kiosk.controller.ports import Agreement, CallQuality
 class Screen(StrEnum):
     """Every screen of the journey (docs/architecture.md, "Kiosk controller"), in order."""
 
-    ATTRACT = "attract"  # welcome; language, contrast and speech switches
-    PRIVACY = "privacy"  # short privacy notice
+    ATTRACT = "attract"  # welcome, the privacy rules, Start; language, contrast, speech
     IDENTIFY = "identify"  # three ways: code, card (QR), first visit
     CARD = "card"  # where to hold the card; waits for a scan
     CODE = "code"  # personal code on the keypad
     PIN = "pin"  # PIN on the keypad (also after a QR card)
-    FIRST_NAME = "first-name"  # first visit 1/3: first name on the letter keyboard
-    COMMUNE = "commune"  # first visit 2/3: commune from a list
-    PHONE = "phone"  # first visit 3/3 (optional) or before a call-back request
+    FIRST_NAME = "first-name"  # first visit 1/2: first name on the letter keyboard
+    COMMUNE = "commune"  # first visit 2/2: commune from a list (the kiosk's own first)
+    PHONE = "phone"  # before a call-back or appointment request, when no number is known
     TOPICS = "topics"  # choose a topic
     WAITING = "waiting"  # position, estimated wait, cancel
     NO_ANSWER = "no-answer"  # nobody answered / nobody available: call-back or appointment
@@ -94,6 +93,8 @@ class View:
     communes_shown: tuple[str, ...] = ()
     """COMMUNE: the communes listed now (all of a short list, or those under a letter)."""
     commune_letter: str | None = None
+    home_commune: str | None = None
+    """COMMUNE: the kiosk's own commune, offered first (most people live there)."""
     entry: str = ""
     """What is being typed on the current keypad or keyboard (code, first name, phone)."""
     masked: bool = False

@@ -61,10 +61,6 @@ class KioskActions(Protocol):
         """Turn reading aloud on or off."""
         ...
 
-    def accept_privacy(self) -> None:
-        """Past the privacy notice."""
-        ...
-
     # -- moving about --
     def back(self) -> None:
         """One step back."""
@@ -113,10 +109,6 @@ class KioskActions(Protocol):
 
     def submit(self) -> None:
         """OK."""
-        ...
-
-    def skip(self) -> None:
-        """Go on without a phone number."""
         ...
 
     def choose_commune(self, name: str) -> None:

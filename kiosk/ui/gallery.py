@@ -81,7 +81,6 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
     )
     return {
         "01-attract": {},
-        "02-privacy": {"screen": Screen.PRIVACY},
         "03-identify": {"screen": Screen.IDENTIFY},
         "03b-card": {"screen": Screen.CARD},
         "04-code": {"screen": Screen.CODE, "entry": "1234", "entry_min": 6, "entry_max": 10},
@@ -103,6 +102,7 @@ def scenes(catalog: Catalog) -> dict[str, dict[str, Any]]:
             "screen": Screen.COMMUNE,
             "first_name": "Camille",
             "commune_letters": places.letters(catalog.communes),
+            "home_commune": "Laplume",
         },
         "09b-commune-letter": {
             "screen": Screen.COMMUNE,
@@ -224,9 +224,6 @@ class StillController:
     def toggle_speech(self) -> None:
         """Does nothing."""
 
-    def accept_privacy(self) -> None:
-        """Does nothing."""
-
     def back(self) -> None:
         """Does nothing."""
 
@@ -261,9 +258,6 @@ class StillController:
         """Does nothing."""
 
     def submit(self) -> None:
-        """Does nothing."""
-
-    def skip(self) -> None:
         """Does nothing."""
 
     def choose_commune(self, name: str) -> None:

@@ -49,6 +49,7 @@ def controller_settings(config: KioskConfig) -> ControllerSettings:
         high_contrast=ui.high_contrast,
         reception=ui.reception,
         read_aloud=ui.read_aloud,
+        home_commune=ui.commune,
     )
 
 

@@ -230,8 +230,15 @@ def test_report_page_shows_table_totals_chart_and_csv_link(
     assert "Agenais · Emploi et insertion : 2" in html  # a bar segment's tooltip
     total = html.split('<tr class="total">')[1].split("</tr>")[0]
     numbers = [n for n in (c.split(">")[-1] for c in total.split("</td>")) if n.strip()]
-    assert numbers == ["6", "3", "1", "48", "333", "3"]
-    assert "Total Fumélois" in html
+    # one unit per measure: counts, and both durations in minutes (as in the French CSV)
+    assert numbers == ["6", "3", "1", "0,8", "5,6", "3"]
+    assert "Attente moy. (min)" in html and "Durée moy. d'appel (min)" in html
+    assert "(s)" not in html and " s d'attente" not in html
+    by_territory = html.split('id="by-territory"')[1].split("</table>")[0]
+    assert by_territory.count('<th scope="row">') == 2 + 1  # each territory, then the total
+    assert "Fumélois" in by_territory
+    # the breakdown by kiosk and topic waits, folded, under each territory
+    assert html.count('<details class="detail"') == 2 and "<details open" not in html
     assert 'href="?month=2026-02"' in html and 'href="?month=2026-04"' in html
     bad = client.get("/ops/reports/usage?month=2026-13")
     assert bad.status_code == 400 and "Mois invalide" in bad.text

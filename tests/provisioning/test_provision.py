@@ -32,6 +32,8 @@ def test_kiosk_config_is_valid_and_private(tmp_path: Path, monkeypatch: pytest.M
             str(out),
             "--reception",
             'Accueil au rez-de-chaussée, "porte B",\n de 9 h à 12 h',
+            "--commune",
+            "Laplume",
         ]
     )
     assert code == 0
@@ -45,6 +47,7 @@ def test_kiosk_config_is_valid_and_private(tmp_path: Path, monkeypatch: pytest.M
     # the help button's text, quotes and line breaks made safe for TOML
     assert config.ui.reception == 'Accueil au rez-de-chaussée, "porte B", de 9 h à 12 h'
     assert config.ui.read_aloud  # reading aloud on where an engine is
+    assert config.ui.commune == "Laplume"  # offered first on the commune screen
 
 
 def test_kiosk_config_refuses_plaintext_mqtt(

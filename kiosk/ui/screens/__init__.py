@@ -16,7 +16,6 @@ from kiosk.ui.screens.base import Built, CatalogKey, Context, topic_label
 
 BUILDERS: dict[Screen, Callable[[Context], Built]] = {
     Screen.ATTRACT: welcome.attract,
-    Screen.PRIVACY: welcome.privacy,
     Screen.IDENTIFY: identify.identify,
     Screen.CARD: identify.card,
     Screen.CODE: identify.code,

@@ -1,4 +1,5 @@
-"""A first visit: first name, commune (by its first letter when the list is long), phone."""
+"""A first visit: first name, then commune (the kiosk's own first, the others by their first
+letter when the list is long); the phone number when a request needs one."""
 
 from __future__ import annotations
 
@@ -74,16 +75,35 @@ def first_name(ctx: Context) -> Built:
 
 
 def commune(ctx: Context) -> Built:
-    """First visit, 2/3: the commune, from a list (no typing): by its first letter first
-    when the list is long (kiosk.controller.communes); "another commune" always."""
+    """First visit, 2/2: the commune, from a list (no typing): the kiosk's own first (one
+    touch for most people), the others by their first letter when the list is long
+    (kiosk.controller.communes); "another commune" always."""
     t, v, c = ctx.t, ctx.view, ctx.controller
     page = new_page(ctx)
     page.add_widget(heading(ctx, t("Where do you live?"), "place"))
+    home = v.home_commune if v.commune_letter is None else None
+    if home:
+        page.add_widget(
+            button(
+                "commune-home",
+                ctx.say(t("I live in {commune}").format(commune=home)),
+                partial(c.choose_commune, home),
+                ctx.theme,
+                pictogram="place",
+            )
+        )
     if not v.communes_shown and not v.commune_letters:
         page.add_widget(paragraph(ctx, t("The list of communes is not available.")))
         page.add_widget(Widget())
     elif v.commune_letter is None and v.commune_letters:
-        page.add_widget(paragraph(ctx, t("Touch the first letter of your commune.")))
+        page.add_widget(
+            paragraph(
+                ctx,
+                t("Or touch the first letter of your commune.")
+                if home
+                else t("Touch the first letter of your commune."),
+            )
+        )
         letters = v.commune_letters
         page.add_widget(ctx.part(("commune-letters", letters), lambda: _letter_grid(ctx, letters)))
         page.add_widget(Widget())
@@ -145,13 +165,8 @@ def _commune_grid(ctx: Context, names: tuple[str, ...]) -> GridLayout:
 
 
 def phone(ctx: Context) -> Built:
-    """A phone number, to be called back (optional on a first visit)."""
-    t, v, c = ctx.t, ctx.view, ctx.controller
-    if v.request_kind == "callback":
-        hint, skip = t("An adviser will call you on this number."), None
-    else:
-        hint = t("So that an adviser can call you back. You can go on without it.")
-        skip = button(
-            "skip", t("Without a number"), c.skip, ctx.theme, pictogram="next", style="secondary"
-        )
-    return keypad_screen(ctx, t("Your phone number"), hint, "phone", extra=skip)
+    """The number an adviser will call, for a call-back or to set an appointment."""
+    t = ctx.t
+    return keypad_screen(
+        ctx, t("Your phone number"), t("An adviser will call you on this number."), "phone"
+    )

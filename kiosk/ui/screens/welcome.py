@@ -1,4 +1,6 @@
-"""The welcome screen and the privacy notice: where every session starts."""
+"""The welcome screen: what the kiosk is, its privacy rules, Start; language, contrast and
+reading aloud. Start is the consent: the rules are said beside it, so a session starts
+with the choice of how to say who you are."""
 
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ from kiosk.ui import theme as th
 from kiosk.ui.screens.base import (
     Built,
     Context,
-    action_row,
-    back_button,
     heading,
     new_page,
     paragraph,
@@ -25,10 +25,10 @@ from kiosk.ui.widgets import (
 
 
 def attract(ctx: Context) -> Built:
-    """Welcome: start, language, contrast and speech."""
+    """Welcome: what the kiosk offers, the privacy rules, Start, and the switches."""
     v, t, c = ctx.view, ctx.t, ctx.controller
     page = new_page(ctx)
-    page.add_widget(Widget(size_hint_y=0.15))
+    page.add_widget(Widget(size_hint_y=0.05))
     page.add_widget(heading(ctx, t("Hello!"), "adviser", size=th.BIG))
     page.add_widget(
         paragraph(ctx, t("Talk face to face with an adviser, by video. It is free."), size=36)
@@ -42,6 +42,19 @@ def attract(ctx: Context) -> Built:
                 bold=True,
             )
         )
+    rules = box(spacing=4, size_hint_y=None)
+    row_height = 58
+    for line, pic in (
+        (t("The call is not recorded."), "video"),
+        (t("Nothing about you stays on this kiosk."), "close"),
+        (t("Only the adviser sees your first name."), "user"),
+    ):
+        row = box(vertical=False, size_hint_y=None, height=row_height, spacing=16)
+        row.add_widget(Icon(pic, ctx.theme.primary, 36, size_hint_x=None, width=44))
+        row.add_widget(paragraph(ctx, line, size=30, size_hint_y=1))
+        rules.add_widget(row)
+    rules.height = 3 * row_height + 2 * 4
+    page.add_widget(rules)
     page.add_widget(Widget(size_hint_y=0.1))
     start = button(
         "start",
@@ -52,9 +65,9 @@ def attract(ctx: Context) -> Built:
         text_size=48,
         icon_size=72,
     )
-    start.height = 180
+    start.height = 160
     page.add_widget(start)
-    page.add_widget(Widget(size_hint_y=0.15))
+    page.add_widget(Widget(size_hint_y=0.05))
     options = GridLayout(cols=2 if ctx.portrait else 4, spacing=th.SPACING, size_hint_y=None)
     options.height = (th.TOUCH_MIN * 2 + th.SPACING) if ctx.portrait else th.TOUCH_MIN
     for lang, name in (("fr", "Français"), ("en", "English")):
@@ -95,29 +108,4 @@ def attract(ctx: Context) -> Built:
         )
     )
     page.add_widget(options)
-    return Built(page)
-
-
-def privacy(ctx: Context) -> Built:
-    """The short privacy notice."""
-    t, c = ctx.t, ctx.controller
-    page = new_page(ctx)
-    page.add_widget(heading(ctx, t("Your privacy"), "privacy"))
-    for line, pic in (
-        (t("The call is not recorded."), "video"),
-        (t("Nothing about you stays on this kiosk."), "close"),
-        (t("Only the adviser sees your first name."), "user"),
-    ):
-        row = box(vertical=False, size_hint_y=None, height=90, spacing=18)
-        row.add_widget(Icon(pic, ctx.theme.primary, 40))
-        row.add_widget(paragraph(ctx, line, size=34, size_hint_y=1))
-        page.add_widget(row)
-    page.add_widget(Widget())
-    page.add_widget(
-        action_row(
-            ctx,
-            back_button(ctx),
-            button("accept", t("I understand"), c.accept_privacy, ctx.theme, pictogram="check"),
-        )
-    )
     return Built(page)

@@ -42,7 +42,6 @@ def to_pin(harness: Harness, code: str = CODE) -> None:
     """ATTRACT -> PIN: the personal code typed and submitted."""
     c = harness.controller
     c.begin()
-    c.accept_privacy()
     c.choose_code()
     type_text(c, code)
     c.submit()
@@ -59,10 +58,9 @@ async def identify(harness: Harness, code: str = CODE, pin: str = PIN) -> None:
 
 def start_first_visit(harness: Harness, name: str = "Léa", commune: str | None = "Agen") -> None:
     """ATTRACT -> first visit: the first name typed and submitted, then the commune chosen
-    (when given), leaving the controller on the phone step."""
+    (when given: the controller is then on TOPICS)."""
     c = harness.controller
     c.begin()
-    c.accept_privacy()
     c.choose_first_visit()
     type_text(c, name)
     c.submit()
@@ -70,17 +68,9 @@ def start_first_visit(harness: Harness, name: str = "Léa", commune: str | None 
         c.choose_commune(commune)
 
 
-def first_visit(
-    harness: Harness, name: str = "Léa", commune: str = "Agen", phone: str | None = None
-) -> None:
-    """ATTRACT -> TOPICS as a first visitor, skipping the phone unless one is given."""
+def first_visit(harness: Harness, name: str = "Léa", commune: str = "Agen") -> None:
+    """ATTRACT -> TOPICS as a first visitor (first name and commune: no phone asked)."""
     start_first_visit(harness, name, commune)
-    c = harness.controller
-    if phone is None:
-        c.skip()
-    else:
-        type_text(c, phone)
-        c.submit()
     assert harness.view.screen is Screen.TOPICS
 
 

@@ -34,12 +34,10 @@ async def test_code_and_pin_lead_to_a_call_an_agreement_a_slip_and_the_survey(
 ) -> None:
     c = kiosk.controller
     assert kiosk.view.screen is Screen.ATTRACT
-    c.begin()
-    assert kiosk.view.screen is Screen.PRIVACY
-    c.accept_privacy()
+    c.begin()  # Start is the consent: the welcome screen says the privacy rules
     assert kiosk.view.screen is Screen.IDENTIFY
     c.choose_code()
-    assert (kiosk.view.screen, kiosk.view.entry_max) == (Screen.CODE, 10)
+    assert (kiosk.view.screen, kiosk.view.entry_min, kiosk.view.entry_max) == (Screen.CODE, 6, 10)
     type_text(c, CODE)
     assert kiosk.view.entry == CODE and not kiosk.view.masked
     c.submit()
@@ -158,10 +156,9 @@ async def test_finish_during_a_call_hangs_up_and_says_goodbye(kiosk: Harness) ->
     assert "call.ended" in kiosk.events.types()
 
 
-async def test_first_visit_with_commune_and_phone_then_topics(kiosk: Harness) -> None:
+async def test_first_visit_with_first_name_and_commune_then_topics(kiosk: Harness) -> None:
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     c.choose_first_visit()
     assert kiosk.view.screen is Screen.FIRST_NAME and kiosk.view.entry_max == 40
     type_text(c, "  ")  # a leading space is refused
@@ -173,25 +170,51 @@ async def test_first_visit_with_commune_and_phone_then_topics(kiosk: Harness) ->
     c.choose_commune("Nowhere")  # not in the list
     assert kiosk.view.screen is Screen.COMMUNE
     c.choose_commune("Laplume")
-    assert kiosk.view.screen is Screen.PHONE
+    assert kiosk.view.screen is Screen.TOPICS  # no phone asked: it is asked when needed
+    assert kiosk.view.commune == "Laplume"
+    assert kiosk.events.of("identified")[0].detail == "first-visit"
+
+
+async def test_the_kiosks_own_commune_is_offered_first(make: Make) -> None:
+    communes = ("Agen", "Astaffort", "Boé", "Layrac", "Laplume", *(f"Saint-{i}" for i in range(10)))
+    kiosk = await make(hub=FakeHub(make_catalog(communes=communes)), home_commune="Laplume")
+    start_first_visit(kiosk, commune=None)
+    assert kiosk.view.home_commune == "Laplume" and kiosk.view.commune_letters
+    kiosk.controller.choose_commune("Laplume")
+    assert kiosk.view.screen is Screen.TOPICS and kiosk.view.home_commune is None
+    other = await make(home_commune="Paris")  # not in the territory's list: not offered
+    start_first_visit(other, commune=None)
+    assert other.view.screen is Screen.COMMUNE and other.view.home_commune is None
+
+
+async def test_a_wrong_phone_says_so_and_keeps_what_was_typed(make: Make) -> None:
+    kiosk = await _on_callback_phone(make)
+    c = kiosk.controller
     type_text(c, "0612")
     c.submit()
     assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.INVALID_PHONE
     assert kiosk.view.screen is Screen.PHONE and kiosk.view.entry == "0612"
     type_text(c, "345678")
     c.submit()
-    assert kiosk.view.screen is Screen.TOPICS
-    assert kiosk.view.commune == "Laplume"
-    assert kiosk.events.of("identified")[0].detail == "first-visit"
+    await wait_for(lambda: kiosk.view.screen is Screen.REQUEST_SENT)
+    assert kiosk.hub.sent[-1].phone == "0612345678"
 
 
-async def test_first_visit_phone_is_optional(kiosk: Harness) -> None:
+async def _on_callback_phone(make: Make) -> Harness:
+    """A first visitor nobody answered, asking for a call-back: on the phone step."""
+    kiosk = await make()
     first_visit(kiosk)
+    kiosk.controller.choose_topic("housing")
+    await wait_for(lambda: bool(kiosk.calls.calls))
+    kiosk.calls.last.push("ended", reason=CallEndReason.MISSED)
+    kiosk.controller.request_contact("callback")
+    assert kiosk.view.screen is Screen.PHONE
+    return kiosk
 
 
-async def test_an_international_phone_may_have_up_to_15_digits(kiosk: Harness) -> None:
+async def test_an_international_phone_may_have_up_to_15_digits(make: Make) -> None:
+    kiosk = await _on_callback_phone(make)
     c = kiosk.controller
-    start_first_visit(kiosk)
     type_text(c, "3+2")  # "+" only first
     assert kiosk.view.entry == "32"
     c.erase()
@@ -199,13 +222,13 @@ async def test_an_international_phone_may_have_up_to_15_digits(kiosk: Harness) -
     type_text(c, "+4479460000001234")
     assert kiosk.view.entry == "+447946000000123" and kiosk.view.entry_max == 16
     c.submit()
-    assert kiosk.view.screen is Screen.TOPICS
+    await wait_for(lambda: kiosk.view.screen is Screen.REQUEST_SENT)
+    assert kiosk.hub.sent[-1].phone == "+447946000000123"
 
 
 async def test_a_short_code_or_pin_cannot_be_submitted(kiosk: Harness) -> None:
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     c.choose_code()
     type_text(c, "12345a")
     assert kiosk.view.entry == "12345"
@@ -227,7 +250,6 @@ async def test_a_short_code_or_pin_cannot_be_submitted(kiosk: Harness) -> None:
 async def test_ok_without_a_first_name_says_what_to_do(kiosk: Harness) -> None:
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     c.choose_first_visit()
     c.key("-")
     assert not kiosk.view.entry_ready  # signs alone are not a name
@@ -238,7 +260,7 @@ async def test_ok_without_a_first_name_says_what_to_do(kiosk: Harness) -> None:
     assert kiosk.view.entry_ready
 
 
-async def test_back_goes_one_step_back_and_from_privacy_ends_the_session(kiosk: Harness) -> None:
+async def test_back_goes_one_step_back_and_from_identify_ends_the_session(kiosk: Harness) -> None:
     c = kiosk.controller
     to_pin(kiosk)
     c.back()
@@ -252,23 +274,16 @@ async def test_back_goes_one_step_back_and_from_privacy_ends_the_session(kiosk: 
     assert kiosk.view.screen is Screen.FIRST_NAME and kiosk.view.entry == "Léa"
     c.submit()
     c.choose_commune("Agen")
-    c.back()
-    assert kiosk.view.screen is Screen.COMMUNE
-    c.back()
-    c.back()
+    c.back()  # TOPICS → IDENTIFY: who they are is forgotten
     assert kiosk.view.screen is Screen.IDENTIFY and kiosk.view.first_name is None
-    c.back()
-    assert kiosk.view.screen is Screen.PRIVACY
     c.back()
     assert kiosk.view.screen is Screen.ATTRACT
     assert kiosk.events.of("session.ended")[0].detail == "cancelled"
 
 
-async def test_qr_card_on_attract_starts_with_privacy_then_asks_the_pin(kiosk: Harness) -> None:
+async def test_qr_card_on_attract_asks_the_pin_at_once(kiosk: Harness) -> None:
     c = kiosk.controller
-    c.scanned("GAIA1:" + CODE)
-    assert kiosk.view.screen is Screen.PRIVACY
-    c.accept_privacy()
+    c.scanned("GAIA1:" + CODE)  # the welcome screen said the privacy rules
     assert kiosk.view.screen is Screen.PIN
     type_text(c, PIN)
     c.submit()
@@ -279,7 +294,6 @@ async def test_qr_card_on_attract_starts_with_privacy_then_asks_the_pin(kiosk: H
 async def test_qr_card_on_identify_or_code_goes_to_the_pin(kiosk: Harness) -> None:
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     c.choose_code()
     type_text(c, "999")
     c.scanned("GAIA1:" + CODE)
@@ -296,7 +310,6 @@ async def test_a_card_that_is_not_gaia_shows_a_notice_and_stays(kiosk: Harness) 
     assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.BAD_CARD
     assert kiosk.events.events == []
     c.begin()
-    c.accept_privacy()
     c.scanned("GAIA1:12")
     assert kiosk.view.screen is Screen.IDENTIFY
     assert kiosk.view.notice is not None and kiosk.view.notice.kind is NoticeKind.BAD_CARD
@@ -305,7 +318,6 @@ async def test_a_card_that_is_not_gaia_shows_a_notice_and_stays(kiosk: Harness) 
 async def test_i_have_a_card_says_where_to_hold_it_and_takes_the_scan(kiosk: Harness) -> None:
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     c.choose_card()
     assert kiosk.view.screen is Screen.CARD
     c.back()
@@ -325,13 +337,13 @@ async def test_i_have_a_card_says_where_to_hold_it_and_takes_the_scan(kiosk: Har
 
 async def test_finish_asks_first_where_something_would_be_lost(kiosk: Harness) -> None:
     c = kiosk.controller
-    start_first_visit(kiosk)
-    assert kiosk.view.screen is Screen.PHONE
-    type_text(c, "0612")
+    c.begin()
+    c.choose_first_visit()
+    type_text(c, "Léa")
     c.ask_finish()
-    assert kiosk.view.confirm_finish and kiosk.view.screen is Screen.PHONE
+    assert kiosk.view.confirm_finish and kiosk.view.screen is Screen.FIRST_NAME
     c.keep_going()  # "No, go on": nothing lost
-    assert not kiosk.view.confirm_finish and kiosk.view.entry == "0612"
+    assert not kiosk.view.confirm_finish and kiosk.view.entry == "Léa"
     c.ask_finish()
     c.back()  # going elsewhere drops the question
     assert not kiosk.view.confirm_finish
@@ -347,7 +359,6 @@ async def test_finish_ends_at_once_where_nothing_is_lost(make: Make) -> None:
     kiosk = await make(hub=hub, cache=FakeCache(make_catalog()))
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     assert kiosk.view.screen is Screen.OFFLINE  # the partners' numbers: nothing typed
     c.ask_finish()
     assert kiosk.view.screen is Screen.GOODBYE and not kiosk.view.confirm_finish
@@ -367,11 +378,12 @@ async def test_a_long_commune_list_is_found_by_its_first_letter(make: Make) -> N
     c.back()  # back to the letters, not to the first name
     assert kiosk.view.screen is Screen.COMMUNE and kiosk.view.commune_letter is None
     c.choose_other_commune()  # not in the list: go on without one
-    assert kiosk.view.screen is Screen.PHONE and kiosk.view.commune is None
+    assert kiosk.view.screen is Screen.TOPICS and kiosk.view.commune is None
     c.back()
+    start_first_visit(kiosk, commune=None)
     c.choose_commune_letter("B")
     c.choose_commune("Boé")
-    assert kiosk.view.screen is Screen.PHONE and kiosk.view.commune == "Boé"
+    assert kiosk.view.screen is Screen.TOPICS and kiosk.view.commune == "Boé"
 
 
 async def test_a_short_commune_list_is_shown_whole(kiosk: Harness) -> None:
@@ -397,7 +409,6 @@ async def test_help_says_to_ask_at_the_desk_and_where_it_is(make: Make) -> None:
     c.ask_help()  # on the welcome screen there is no help button
     assert not kiosk.view.help_shown
     c.begin()
-    c.accept_privacy()
     c.ask_help()
     assert kiosk.view.help_shown and kiosk.view.reception == reception
     c.close_help()

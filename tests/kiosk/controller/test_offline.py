@@ -32,7 +32,6 @@ async def test_offline_at_start_with_a_cache_shows_the_cached_contacts(make: Mak
     assert kiosk.view.catalog is not None and kiosk.view.catalog.site == "Cached"
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     assert kiosk.view.screen is Screen.OFFLINE
     c.print_slip()
     await wait_for(lambda: bool(kiosk.printer.slips))
@@ -49,7 +48,6 @@ async def test_offline_at_start_without_a_cache_says_there_is_no_catalog(make: M
     kiosk = await make(hub=_down_hub())
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     assert kiosk.view.screen is Screen.OFFLINE and kiosk.view.catalog is None
     c.print_slip()  # nothing to print
     c.request_contact("callback")
@@ -74,7 +72,6 @@ async def test_offline_callback_is_stored_then_flushed_when_the_hub_is_back(make
     )
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     c.choose_topic("housing")  # on the offline screen: names the request's topic
     assert kiosk.view.screen is Screen.OFFLINE and kiosk.view.topic is not None
     c.request_contact("callback")
@@ -85,8 +82,7 @@ async def test_offline_callback_is_stored_then_flushed_when_the_hub_is_back(make
     type_text(c, "Léa")
     c.submit()
     c.choose_commune("Laplume")
-    c.skip()  # a call-back needs a number
-    assert kiosk.view.screen is Screen.PHONE
+    assert kiosk.view.screen is Screen.PHONE  # a call-back needs a number
     type_text(c, "0612345678")
     c.submit()
     await wait_for(lambda: kiosk.view.screen is Screen.REQUEST_SENT)
@@ -126,6 +122,9 @@ async def _store_one_offline(kiosk: Harness) -> None:
     first_visit(kiosk)
     c.choose_topic("mobility")
     c.request_contact("appointment")
+    assert kiosk.view.screen is Screen.PHONE  # to set the appointment, an adviser calls
+    type_text(c, "0612345678")
+    c.submit()
     await wait_for(lambda: kiosk.view.screen is Screen.REQUEST_SENT)
     assert kiosk.view.request_offline
     assert len(kiosk.requests.stored) == 1
@@ -148,7 +147,6 @@ async def test_refresh_updates_online_and_the_cache_and_back_retries_online(make
     kiosk = await make(hub=_down_hub(), catalog_refresh_s=0.02)
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     assert kiosk.view.screen is Screen.OFFLINE
     c.back()  # still offline: stays
     assert kiosk.view.screen is Screen.OFFLINE
@@ -164,7 +162,6 @@ async def test_printer_failure_shows_the_code_and_keeps_the_screen(make: Make) -
     kiosk.printer.fail_code = "paper-out"
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     c.print_slip()
     await wait_for(lambda: kiosk.view.notice is not None)
     notice = kiosk.view.notice
@@ -186,6 +183,8 @@ async def test_a_hub_asking_to_slow_down_keeps_the_request_and_waits(make: Make)
     first_visit(kiosk)
     c.choose_topic("mobility")
     c.request_contact("appointment")
+    type_text(c, "0612345678")
+    c.submit()
     await wait_for(lambda: kiosk.view.screen is Screen.REQUEST_SENT)
     assert kiosk.view.request_offline and len(kiosk.requests.stored) == 1
     assert kiosk.view.online  # busy is not down: no offline screen for the next person

@@ -122,10 +122,10 @@ async def test_a_whole_session_leaves_nothing_personal_behind(
 
     # 2. a first visit, a missed call, a call-back with a phone; it ends idle
     start_first_visit(kiosk, NEW_NAME, "Agen")
-    type_text(c, PHONE)
-    c.submit()
     c.choose_topic("mobility")
     c.request_contact("callback")
+    type_text(c, PHONE)
+    c.submit()
     await wait_for(lambda: kiosk.view.screen is Screen.REQUEST_SENT)
     assert kiosk.hub.sent[-1].phone == PHONE
     c.back()  # nothing: REQUEST_SENT has no way back
@@ -135,6 +135,8 @@ async def test_a_whole_session_leaves_nothing_personal_behind(
 
     # 3. a session cut short mid-typing by close(), which must wipe too
     start_first_visit(kiosk, NEW_NAME, "Laplume")
+    c.choose_topic("mobility")
+    c.request_contact("appointment")
     type_text(c, OTHER_PHONE)
     await c.close()
     _assert_wiped(kiosk)
@@ -153,7 +155,6 @@ async def test_the_scan_would_find_a_personal_datum_left_behind(make: Make) -> N
     kiosk = await make()
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     c.choose_first_visit()
     type_text(c, NEW_NAME)
     c.submit()

@@ -19,7 +19,6 @@ async def test_idle_counts_down_then_ends_the_session_straight_to_attract(make: 
     kiosk = await make(idle_s=0.05, idle_countdown_s=3)
     c = kiosk.controller
     c.begin()
-    c.accept_privacy()
     c.choose_first_visit()
     type_text(c, "Léa")
     await wait_for(lambda: kiosk.view.idle_countdown is not None)
@@ -41,10 +40,10 @@ async def test_still_here_or_a_touch_hides_the_countdown_and_keeps_the_session(
     c.begin()
     await wait_for(lambda: kiosk.view.idle_countdown is not None)
     c.still_here()
-    assert kiosk.view.idle_countdown is None and kiosk.view.screen is Screen.PRIVACY
+    assert kiosk.view.idle_countdown is None and kiosk.view.screen is Screen.IDENTIFY
     await wait_for(lambda: kiosk.view.idle_countdown is not None)  # it starts again later
     c.touch()
-    assert kiosk.view.idle_countdown is None and kiosk.view.screen is Screen.PRIVACY
+    assert kiosk.view.idle_countdown is None and kiosk.view.screen is Screen.IDENTIFY
 
 
 async def test_no_idle_countdown_while_waiting_or_in_a_call(make: Make) -> None:
@@ -117,7 +116,7 @@ async def test_an_ops_message_shows_on_any_screen_for_twice_the_notice_time(make
         NoticeKind.OPS_MESSAGE,
         "Maintenance à 14 h",
     )
-    assert kiosk.view.screen is Screen.PRIVACY
+    assert kiosk.view.screen is Screen.IDENTIFY
     await wait_for(lambda: kiosk.view.notice is None)
 
 
@@ -173,7 +172,7 @@ async def test_wrong_ops_pins_lock_the_long_press(make: Make) -> None:
 async def test_ops_long_press_does_nothing_during_a_session(kiosk: Harness) -> None:
     kiosk.controller.begin()
     kiosk.controller.ops_long_press()
-    assert kiosk.view.screen is Screen.PRIVACY
+    assert kiosk.view.screen is Screen.IDENTIFY
 
 
 async def test_ops_screens_time_out_to_attract(make: Make) -> None:
@@ -225,7 +224,7 @@ async def test_someone_new_can_start_during_goodbye_with_the_defaults(make: Make
     c.finish()
     assert kiosk.view.screen is Screen.GOODBYE and kiosk.view.language == "en"
     c.begin()
-    assert kiosk.view.screen is Screen.PRIVACY and kiosk.view.language == "fr"
+    assert kiosk.view.screen is Screen.IDENTIFY and kiosk.view.language == "fr"
     assert len(kiosk.events.of("session.started")) == 2
 
 

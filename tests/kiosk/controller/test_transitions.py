@@ -23,7 +23,6 @@ from tests.kiosk.controller.conftest import (
     call_placed,
     first_visit,
     identify,
-    start_first_visit,
     to_pin,
 )
 from tests.kiosk.controller.fakes import (
@@ -41,13 +40,8 @@ LONG_LIST = ("Agen", "Laplume", *(f"{letter}ville" for letter in "BCDEFGHIJKMNOP
 """More communes than one page holds: the commune screen shows letters first."""
 
 
-async def _privacy(h: Harness) -> None:
-    h.controller.begin()
-
-
 async def _identify(h: Harness) -> None:
-    await _privacy(h)
-    h.controller.accept_privacy()
+    h.controller.begin()
 
 
 async def _card(h: Harness) -> None:
@@ -82,10 +76,6 @@ async def _commune_letter(h: Harness) -> None:
     h.controller.choose_commune_letter(h.view.commune_letters[0])
 
 
-async def _phone(h: Harness) -> None:
-    start_first_visit(h)
-
-
 async def _topics(h: Harness) -> None:
     await identify(h)
 
@@ -103,7 +93,7 @@ async def _no_answer(h: Harness) -> None:
 
 
 async def _callback_phone(h: Harness) -> None:
-    first_visit(h)  # skipped the phone: a call-back must ask for it
+    first_visit(h)  # no phone asked on a first visit: a call-back must ask for it
     await call_placed(h)
     h.calls.last.push("ended", reason="missed")
     await wait_for(lambda: h.view.screen is Screen.NO_ANSWER)
@@ -111,15 +101,13 @@ async def _callback_phone(h: Harness) -> None:
 
 
 BACK_ROWS: list[tuple[str, Reach, Screen, str]] = [
-    ("privacy", _privacy, Screen.ATTRACT, ""),
-    ("identify", _identify, Screen.PRIVACY, ""),
+    ("identify: the session ends", _identify, Screen.ATTRACT, ""),
     ("card", _card, Screen.IDENTIFY, ""),
     ("code", _code, Screen.IDENTIFY, ""),
     ("pin: the code comes back to be corrected", _pin, Screen.CODE, CODE),
     ("first name", _first_name, Screen.IDENTIFY, ""),
     ("commune: the first name comes back", _commune, Screen.FIRST_NAME, "Léa"),
     ("commune under a letter: back to the letters", _commune_letter, Screen.COMMUNE, ""),
-    ("phone", _phone, Screen.COMMUNE, ""),
     ("topics: the identity is forgotten", _topics, Screen.IDENTIFY, ""),
     ("waiting: the call is withdrawn", _waiting, Screen.TOPICS, ""),
     ("no answer", _no_answer, Screen.TOPICS, ""),
@@ -151,8 +139,8 @@ async def test_back_leads_where_the_table_says(
 async def test_back_does_nothing_where_there_is_no_way_back(make: Make) -> None:
     h = await make()
     h.controller.begin()
-    h.controller.back()  # PRIVACY → ATTRACT
-    assert h.view.screen is Screen.ATTRACT
+    h.controller.back()  # IDENTIFY → ATTRACT: the session ends
+    assert h.view.screen is Screen.ATTRACT and h.events.types()[-1] == "session.ended"
     h.controller.back()  # no session: nothing
     assert h.view.screen is Screen.ATTRACT
     assert set(BACK) <= set(Screen) - {Screen.ATTRACT, Screen.GOODBYE, Screen.IN_CALL}

@@ -77,6 +77,7 @@ def test_placeholders_survive_translation() -> None:
                 "letter": "A",
                 "low": 4,
                 "high": 6,
+                "commune": "Laplume",
             }
             t(message.id).format(**fields)  # raises KeyError on an unknown placeholder
 

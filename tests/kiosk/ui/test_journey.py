@@ -87,8 +87,6 @@ async def test_whole_session_with_code_and_pin(
     await ui.wait(lambda: WORDS[language]["hello"] in ui.texts(), what="the greeting")
 
     await ui.tap("start")
-    await ui.on(Screen.PRIVACY)
-    await ui.tap("accept")
     await ui.on(Screen.IDENTIFY)
     await ui.tap("by-code")
     await ui.on(Screen.CODE)
@@ -154,23 +152,20 @@ async def test_whole_session_with_code_and_pin(
 async def test_first_visit_nobody_available_then_call_back_request(
     ui_hub: UiHub, run_ui: Any, tmp_path: Path
 ) -> None:
-    config = kiosk_config(tmp_path, ui_hub)
+    config = kiosk_config(tmp_path, ui_hub, commune="Laplume")
     ui = await run_ui(config, "landscape")
     await ui.on(Screen.ATTRACT)
     await ui.wait(lambda: ui.app.view.catalog is not None, what="the catalog")
-    await ui.tap("start")
-    await ui.tap("accept")
+    await ui.tap("start")  # 1 touch (the privacy rules are on the welcome screen)
     await ui.on(Screen.IDENTIFY)
-    await ui.tap("first-visit")
+    await ui.tap("first-visit")  # 2
     await ui.on(Screen.FIRST_NAME)
     await ui.type("ALIÉNOR")
-    await ui.tap("key-ok")
+    await ui.tap("key-ok")  # 3
     await ui.on(Screen.COMMUNE)
-    await ui.tap("letter-L")  # 43 communes: by their first letter
-    await ui.tap("commune-Laplume")
-    await ui.on(Screen.PHONE)
-    await ui.tap("skip")
-    await ui.on(Screen.TOPICS)
+    assert ui.find("letter-L") is not None  # 43 communes: the others by their first letter
+    await ui.tap("commune-home")  # 4: the kiosk's own commune, first
+    await ui.on(Screen.TOPICS)  # no phone asked on a first visit
     await ui.tap("topic-business")  # never open in these tests
     await ui.on(Screen.NO_ANSWER)
     await ui.tap("callback")
@@ -211,7 +206,6 @@ async def test_wrong_pins_are_counted_then_the_code_is_locked(
     ui = await run_ui(config, "portrait")
     await ui.on(Screen.ATTRACT)
     await ui.tap("start")
-    await ui.tap("accept")
     await ui.tap("by-code")
     await ui.type("5550001")
     await ui.tap("key-ok")
@@ -259,7 +253,6 @@ async def test_offline_kiosk_shows_cached_contacts_prints_and_keeps_a_call_back(
     ui = await run_ui(offline, "landscape")
     await ui.wait(lambda: not ui.app.view.online, what="offline")
     await ui.tap("start")
-    await ui.tap("accept")
     await ui.on(Screen.OFFLINE)
     assert "05 53 00 00 01" in " ".join(ui.texts())  # a partner's phone, from the cache
     await ui.tap("print")
@@ -292,7 +285,6 @@ async def test_idle_countdown_then_the_session_ends_and_is_wiped(
     config = kiosk_config(tmp_path, ui_hub, idle_s=0.6, idle_countdown_s=2)
     ui = await run_ui(config, "landscape")
     await ui.tap("start")
-    await ui.tap("accept")
     await ui.tap("first-visit")
     await ui.type("OCÉANE")
     await ui.wait(lambda: ui.find("countdown") is not None, what="are you still there?")
@@ -319,7 +311,7 @@ async def test_lockdown_keys_and_close_requests_do_nothing(
     assert Window.dispatch("on_keyboard", 285, 0, None, ["alt"]) is True  # Alt+F4
     assert Window.dispatch("on_keyboard", 113, 0, "q", ["ctrl"]) is True  # Ctrl+Q
     await ui.tap("start")
-    await ui.on(Screen.PRIVACY)  # still running, still answering touches
+    await ui.on(Screen.IDENTIFY)  # still running, still answering touches
 
 
 async def test_ops_menu_needs_a_long_corner_press_and_the_pin(

@@ -58,8 +58,6 @@ async def test_a_call_from_the_touch_screen_answered_in_the_console(
         await ui.on(Screen.ATTRACT)
         await ui.wait(lambda: ui.app.view.catalog is not None, what="the catalog")
         await ui.tap("start")
-        await ui.on(Screen.PRIVACY)
-        await ui.tap("accept")
         await ui.on(Screen.IDENTIFY)
         await ui.tap("by-code")
         await ui.on(Screen.CODE)

@@ -96,7 +96,6 @@ async def test_parts_are_reused_and_the_call_screen_survives_catalog_refreshes(
     built = app.parts.built
 
     await ui.tap("start")
-    await ui.tap("accept")
     await ui.tap("by-code")
     await ui.on(Screen.CODE)
     pad = ui.find("key-ok").parent
