@@ -127,11 +127,16 @@ def cmd_token_add(args: argparse.Namespace) -> int:
 
 
 def cmd_kiosk_add(args: argparse.Namespace) -> int:
-    """Register a kiosk; its token is printed once on standard output."""
+    """Register a kiosk in a known territory; its token is printed once on standard output."""
     from hub.accounts import register_kiosk
+    from hub.partners import PartnerError, territory_of
 
     engine = _engine(_config(args.config))
     with engine.begin() as conn:
+        if territory_of(conn, args.territory) is None:
+            raise PartnerError(
+                f"no territory {args.territory!r}: add it first (gaia-hub territory add)"
+            )
         reg = register_kiosk(conn, args.kiosk_id, args.site, args.territory)
     print(
         f"kiosk {reg.kiosk_id} registered; its token (shown once) goes in its kiosk.toml as "
@@ -196,6 +201,107 @@ def cmd_seeker_unlock(args: argparse.Namespace) -> int:
     with engine.begin() as conn:
         unlock_seeker(conn, args.code)
     print("personal code unlocked", file=sys.stderr)
+    return 0
+
+
+def _list_arg(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def cmd_territory_add(args: argparse.Namespace) -> int:
+    """Create or update a territory and its communes (from --communes or a file)."""
+    from hub.partners import add_territory
+
+    communes = _list_arg(args.communes or "")
+    if args.communes_file:
+        text = Path(args.communes_file).read_text(encoding="utf-8")
+        communes += [line.strip() for line in text.splitlines() if line.strip()]
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        territory = add_territory(conn, args.territory_id, args.name, communes)
+    print(
+        f"territory {territory.id} ({territory.name}): {len(territory.communes)} communes",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_territory_list(args: argparse.Namespace) -> int:
+    """Print the territories: id, name, number of communes (tab-separated)."""
+    from hub.partners import list_territories
+
+    engine = _engine(_config(args.config))
+    with engine.connect() as conn:
+        territories = list_territories(conn)
+    for t in territories:
+        print(f"{t.id}\t{t.name}\t{len(t.communes)} communes")
+    if not territories:
+        print("no territory yet: gaia-hub territory add ...", file=sys.stderr)
+    return 0
+
+
+def cmd_topic_add(args: argparse.Namespace) -> int:
+    """Create or update a help topic."""
+    from hub.partners import add_topic
+
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        add_topic(conn, args.topic_id, args.fr, args.en, args.pictogram)
+    print(f"topic {args.topic_id}: {args.fr} / {args.en}", file=sys.stderr)
+    return 0
+
+
+def cmd_topic_list(args: argparse.Namespace) -> int:
+    """Print the topics: id, French label, English label, pictogram."""
+    from sqlalchemy import select
+
+    from hub.store import schema
+
+    engine = _engine(_config(args.config))
+    t = schema.topics.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.id, t.label_fr, t.label_en, t.pictogram).order_by(t.id))
+        for row in rows:
+            print(f"{row.id}\t{row.label_fr}\t{row.label_en}\t{row.pictogram}")
+    return 0
+
+
+def cmd_partner_add(args: argparse.Namespace) -> int:
+    """Create or update a partner: the topics it serves, in which territories."""
+    from hub.partners import add_partner
+
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        partner = add_partner(
+            conn,
+            args.partner_id,
+            args.name,
+            _list_arg(args.topics),
+            _list_arg(args.territories),
+            phone=args.phone,
+            hours=args.hours,
+            opening=args.opening,
+            address=args.address,
+        )
+    print(
+        f"partner {partner.id} ({partner.name}): {', '.join(partner.topics)} in "
+        f"{', '.join(partner.territories)}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_partner_list(args: argparse.Namespace) -> int:
+    """Print the partners: id, name, topics, territories, opening (tab-separated)."""
+    from hub.partners import list_partners
+
+    engine = _engine(_config(args.config))
+    with engine.connect() as conn:
+        partners = list_partners(conn)
+    for p in partners:
+        print(f"{p.id}\t{p.name}\t{','.join(p.topics)}\t{','.join(p.territories)}\t{p.opening}")
+    if not partners:
+        print("no partner yet: gaia-hub partner add ...", file=sys.stderr)
     return 0
 
 
@@ -314,6 +420,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--code", required=True)
     p.set_defaults(func=cmd_seeker_unlock)
 
+    territory = sub.add_parser("territory", help="territories and their communes")
+    territory_sub = territory.add_subparsers(dest="action", required=True)
+    p = with_config(territory_sub.add_parser("add", help="create or update a territory"))
+    p.add_argument("territory_id", help="e.g. agenais")
+    p.add_argument("--name", required=True, help="e.g. Agenais")
+    p.add_argument("--communes", default="", help="comma-separated commune names")
+    p.add_argument("--communes-file", default="", help="a UTF-8 file, one commune a line")
+    p.set_defaults(func=cmd_territory_add)
+    p = with_config(territory_sub.add_parser("list", help="list the territories"))
+    p.set_defaults(func=cmd_territory_list)
+
+    topic = sub.add_parser("topic", help="help topics").add_subparsers(dest="action", required=True)
+    p = with_config(topic.add_parser("add", help="create or update a topic"))
+    p.add_argument("topic_id", help="e.g. housing")
+    p.add_argument("--fr", required=True, help="French label, e.g. Logement")
+    p.add_argument("--en", required=True, help="English label, e.g. Housing")
+    p.add_argument("--pictogram", default="", help="e.g. house (kiosk/ui/theme.py)")
+    p.set_defaults(func=cmd_topic_add)
+    p = with_config(topic.add_parser("list", help="list the topics"))
+    p.set_defaults(func=cmd_topic_list)
+
+    partner = sub.add_parser("partner", help="partner organisations").add_subparsers(
+        dest="action", required=True
+    )
+    p = with_config(partner.add_parser("add", help="create or update a partner"))
+    p.add_argument("partner_id", help="e.g. habitat-47")
+    p.add_argument("--name", required=True)
+    p.add_argument("--topics", required=True, help="comma-separated topic ids")
+    p.add_argument("--territories", required=True, help="comma-separated territory ids")
+    p.add_argument("--phone", default="")
+    p.add_argument("--hours", default="", help="as printed, e.g. 'lundi–vendredi 9 h–17 h'")
+    p.add_argument("--opening", default="", help="e.g. 'mon-fri 09:00-12:00,14:00-17:00'")
+    p.add_argument("--address", default="")
+    p.set_defaults(func=cmd_partner_add)
+    p = with_config(partner.add_parser("list", help="list the partners"))
+    p.set_defaults(func=cmd_partner_list)
+
     adviser = sub.add_parser("adviser", help="advisers who answer kiosk calls").add_subparsers(
         dest="action", required=True
     )
@@ -359,13 +502,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from hub.accounts import AccountError
     from hub.files import PRIVATE_UMASK
+    from hub.partners import PartnerError
 
     # Everything the hub writes (database, broker files, secrets) is its own (hub.files).
     os.umask(PRIVATE_UMASK)
 
     try:
         return int(args.func(args))
-    except (ConfigError, AccountError) as exc:
+    except (ConfigError, AccountError, PartnerError) as exc:
         print(f"gaia-hub: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:  # e.g. a full disk while migrating

@@ -129,11 +129,26 @@ def seed_catalog(conn: Connection, data: dict[str, Any]) -> None:
             for p in data["partners"]
         ],
     )
+    every_territory = [t["id"] for t in data["territories"]]
     for p in data["partners"]:  # a demo from before schedules existed gets them too
         conn.execute(
             update(schema.partners)
             .where(schema.partners.c.id == p["id"])
             .values(hours=p["hours"], opening=p.get("opening", ""))
+        )
+        topics = p.get("topics", [p["topic"]])
+        upsert_ignore(
+            conn,
+            schema.partner_topics,
+            [{"partner_id": p["id"], "topic_id": topic} for topic in topics],
+        )
+        upsert_ignore(
+            conn,
+            schema.partner_territories,
+            [
+                {"partner_id": p["id"], "territory_id": territory}
+                for territory in p.get("territories", every_territory)
+            ],
         )
 
 
@@ -214,6 +229,7 @@ def write_ui_config(conn: Connection, directory: Path, hub_url: str, mqtt_url: s
             "",
             "[ui]",
             "fullscreen = false",
+            'commune = "Laplume"  # offered first on the commune screen',
             "",
             "# Real calls through the demo hub: answer them at /console (a demo adviser).",
             "# The kiosk's camera and microphone are synthetic (the browser uses the real",

@@ -181,8 +181,10 @@ router = APIRouter(
 def get_catalog(request: Request, kiosk_id: KioskId) -> Catalog:
     """Topics, partners (open now or not) and communes for this kiosk."""
     services = _services(request)
+    signaling = getattr(request.app.state, "signaling", None)
+    free = signaling.router.free_pairs() if signaling is not None else frozenset()
     with services.engine.connect() as conn:
-        return build_catalog(conn, kiosk_id, services.clock())
+        return build_catalog(conn, kiosk_id, services.clock(), free)
 
 
 @router.post("/identify", response_model=IdentifyResult)

@@ -71,7 +71,11 @@ class TopicInfo(_Body):
     label_en: Annotated[str, Field(max_length=120)]
     pictogram: Annotated[str, Field(max_length=40)]
     available_now: bool
-    """True when someone can answer a call on this topic now."""
+    """True when an adviser of a partner serving this kiosk's territory is signed in,
+    available and not in a call."""
+    open_now: bool = False
+    """True when one of those partners is open now (by its hours), free adviser or not:
+    "open, every adviser is busy" when `available_now` is false."""
     partners: list[PartnerInfo] = Field(default_factory=list, max_length=20)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, insert, select
 
 from hub.accounts import AccountError, Role, add_user, audit
+from hub.partners import partner_territories
 from hub.store import schema
 
 MAX_NAME = 80
@@ -27,6 +28,9 @@ class AdviserProfile:
     partner_id: str
     partner_name: str
     topics: tuple[str, ...]
+    territories: tuple[str, ...] = ()
+    """The territories of the partner (ids): only their kiosks ring this adviser. Empty
+    only for a profile built by hand (a test): it then hears every kiosk."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,9 @@ def set_profile(
         insert(schema.adviser_topics), [{"user_id": user_id, "topic_id": t} for t in wanted]
     )
     audit(conn, actor, "adviser.profile", email, f"partner={partner_id} topics={','.join(wanted)}")
-    return AdviserProfile(user_id, name, partner_id, partner, tuple(wanted))
+    return AdviserProfile(
+        user_id, name, partner_id, partner, tuple(wanted), partner_territories(conn, partner_id)
+    )
 
 
 def add_adviser(
@@ -110,7 +116,14 @@ def adviser_profile(conn: Connection, user_id: int) -> AdviserProfile | None:
     topics = conn.execute(
         select(at.topic_id).where(at.user_id == user_id).order_by(at.topic_id)
     ).scalars()
-    return AdviserProfile(user_id, row.name, row.partner_id, row.partner_name, tuple(topics))
+    return AdviserProfile(
+        user_id,
+        row.name,
+        row.partner_id,
+        row.partner_name,
+        tuple(topics),
+        partner_territories(conn, row.partner_id),
+    )
 
 
 def list_advisers(conn: Connection) -> list[AdviserListing]:
@@ -134,6 +147,15 @@ def topic_label(conn: Connection, topic_id: str) -> str | None:
     t = schema.topics.c
     label: str | None = conn.execute(select(t.label_fr).where(t.id == topic_id)).scalar()
     return label
+
+
+def kiosk_territory(conn: Connection, kiosk_id: str) -> str | None:
+    """The id of the kiosk's territory, or None when it names no known territory."""
+    from hub.partners import territory_of
+
+    k = schema.kiosks.c
+    name: str | None = conn.execute(select(k.territory).where(k.id == kiosk_id)).scalar()
+    return territory_of(conn, name or "")
 
 
 def kiosk_site(conn: Connection, kiosk_id: str) -> str:

@@ -109,6 +109,7 @@ class _Kiosk:
     kiosk_id: str
     site: str
     endpoint: Endpoint
+    territory: str | None = None
     call_id: str | None = None
 
 
@@ -132,6 +133,7 @@ class _Call:
     site: str
     topic_label: str
     requested_at: float
+    territory: str | None = None
     phase: Phase = Phase.RINGING
     ringing: set[int] = field(default_factory=set)
     adviser_id: int | None = None
@@ -191,6 +193,15 @@ class CallRouter:
         """Advisers with an open socket."""
         return len(self._advisers)
 
+    def free_pairs(self) -> frozenset[tuple[str, str]]:
+        """(partner id, topic id) pairs with an adviser signed in, available and not in a
+        call: what the catalog calls "available now". Safe to call from a worker thread
+        (it reads one copy of the advisers, made at once)."""
+        advisers = list(self._advisers.values())
+        return frozenset(
+            (a.profile.partner_id, topic) for a in advisers if a.free for topic in a.profile.topics
+        )
+
     def free_advisers(self, topic: str | None = None) -> int:
         """Advisers available and not in a call (for `topic` only, when given)."""
         return sum(
@@ -201,13 +212,16 @@ class CallRouter:
 
     # -- kiosks ------------------------------------------------------------------------
 
-    def connect_kiosk(self, kiosk_id: str, site: str, endpoint: Endpoint) -> None:
-        """A kiosk's socket opened; an older socket of the same kiosk is replaced."""
+    def connect_kiosk(
+        self, kiosk_id: str, site: str, endpoint: Endpoint, territory: str | None = None
+    ) -> None:
+        """A kiosk's socket opened; an older socket of the same kiosk is replaced. Its calls
+        ring only advisers whose partner serves `territory` (a territory id)."""
         old = self._kiosks.get(kiosk_id)
         if old is not None:
             self._kiosk_gone(old)
             old.endpoint.close(CLOSE_REPLACED, "replaced by a newer connection of this kiosk")
-        self._kiosks[kiosk_id] = _Kiosk(kiosk_id, site, endpoint)
+        self._kiosks[kiosk_id] = _Kiosk(kiosk_id, site, endpoint, territory)
 
     def kiosk_ids(self) -> list[str]:
         """The kiosks with an open socket."""
@@ -289,12 +303,13 @@ class CallRouter:
             site=kiosk.site,
             topic_label=topic_label or message.topic,
             requested_at=now,
+            territory=kiosk.territory,
             audio_only=message.audio_only,
         )
         free = [
             a
             for a in self._advisers.values()
-            if a.free and message.topic in a.profile.topics and topic_label is not None
+            if a.free and _serves(a, call) and topic_label is not None
         ]
         waiting = sum(
             1 for c in self._calls.values() if c.topic == call.topic and c.phase is Phase.RINGING
@@ -468,9 +483,7 @@ class CallRouter:
             (
                 c
                 for c in self._calls.values()
-                if c.phase is Phase.RINGING
-                and c.topic in adviser.profile.topics
-                and c.id not in adviser.ringing
+                if c.phase is Phase.RINGING and _serves(adviser, c) and c.id not in adviser.ringing
             ),
             key=lambda c: (c.requested_at, c.id),
         )
@@ -574,6 +587,14 @@ class CallRouter:
         """End every call (the hub is stopping): both sides hear `failed`."""
         for call in list(self._calls.values()):
             self._end(call, EndReason.FAILED, notify_adviser=True)
+
+
+def _serves(adviser: _Adviser, call: _Call) -> bool:
+    """True when the adviser handles the call's topic for the kiosk's territory."""
+    profile = adviser.profile
+    if call.topic not in profile.topics:
+        return False
+    return not profile.territories or call.territory in profile.territories
 
 
 def _outcome(call: _Call, reason: EndReason) -> CallOutcome:

@@ -49,7 +49,13 @@ from hub.protocol.signaling import (
     parse,
 )
 from hub.services import Services
-from hub.signaling.advisers import AdviserProfile, adviser_profile, kiosk_site, topic_label
+from hub.signaling.advisers import (
+    AdviserProfile,
+    adviser_profile,
+    kiosk_site,
+    kiosk_territory,
+    topic_label,
+)
 from hub.signaling.service import Signaling
 
 log = logging.getLogger(__name__)
@@ -172,10 +178,12 @@ def _bearer(websocket: WebSocket) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _kiosk_lookup(services: Services, token: str) -> tuple[str, str] | None:
+def _kiosk_lookup(services: Services, token: str) -> tuple[str, str, str | None] | None:
     with services.engine.connect() as db:
         kiosk_id = kiosk_for_token(db, token)
-        return (kiosk_id, kiosk_site(db, kiosk_id)) if kiosk_id is not None else None
+        if kiosk_id is None:
+            return None
+        return kiosk_id, kiosk_site(db, kiosk_id), kiosk_territory(db, kiosk_id)
 
 
 def _topic_label(services: Services, topic: str) -> str | None:
@@ -195,13 +203,13 @@ async def kiosk_socket(websocket: WebSocket) -> None:
     if found is None:
         await refuse(websocket, CLOSE_UNAUTHENTICATED, "unknown or revoked kiosk token")
         return
-    kiosk_id, site = found
+    kiosk_id, site, territory = found
     await websocket.accept()
     signaling = _signaling(websocket)
     router_ = signaling.router
     conn = Connection(websocket, f"kiosk {kiosk_id}")
     conn.start()
-    router_.connect_kiosk(kiosk_id, site, conn)
+    router_.connect_kiosk(kiosk_id, site, conn, territory)
     signaling.kiosk_tokens[kiosk_id] = hash_token(token)  # checked against revocations
     log.info("kiosk %s: signaling connected", kiosk_id)
 

@@ -205,7 +205,35 @@ partners = Table(
     # Machine-readable weekly schedule, Europe/Paris time (hub.opening), e.g.
     # "mon-fri 09:00-12:00,14:00-17:00; sat 09:00-12:00"; empty: never open now.
     Column("opening", String(200), nullable=False, server_default=""),
+    Column("address", String(200), nullable=False, server_default=""),
 )
+
+# The topics a partner serves (partners.topic_id is the first of them, kept for the
+# schema's sake: hub.partners writes both) and the territories it covers.
+partner_topics = Table(
+    "partner_topics",
+    metadata,
+    Column(
+        "partner_id", String(40), ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("topic_id", String(40), ForeignKey("topics.id"), primary_key=True),
+)
+
+partner_territories = Table(
+    "partner_territories",
+    metadata,
+    Column(
+        "partner_id", String(40), ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "territory_id",
+        String(40),
+        ForeignKey("territories.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+Index("ix_partner_territories_territory", partner_territories.c.territory_id)
 
 # Job seekers who identify at a kiosk with a personal code and a PIN (argon2 hash).
 seekers = Table(

@@ -458,7 +458,7 @@ class Controller:
             return
         s.topic = topic
         self._core.usage.record(EventType.TOPIC_CHOSEN, session=s.id, topic=topic.id)
-        if not topic.available_now:
+        if not (topic.available_now or topic.open_now):  # closed, and nobody signed in free
             s.no_answer_reason = CallEndReason.UNAVAILABLE.value
             self._core.go(Screen.NO_ANSWER)
             return

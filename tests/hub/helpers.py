@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, insert
+from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.engine import Connection
 
 from hub.accounts import Role
@@ -155,3 +155,21 @@ def add_sessions(conn: Connection, kiosk_id: str, count: int, now: float | None 
             for i in range(count)
         ],
     )  # fmt: skip
+
+
+def serve_everywhere(conn: Connection) -> None:
+    """Every partner inserted by hand serves its topic in every territory (as the
+    migration to territories does for existing partners)."""
+    from hub.store.db import upsert_ignore
+
+    p = schema.partners.c
+    rows = conn.execute(select(p.id, p.topic_id)).all()
+    territories = conn.execute(select(schema.territories.c.id)).scalars().all()
+    upsert_ignore(
+        conn, schema.partner_topics, [{"partner_id": r.id, "topic_id": r.topic_id} for r in rows]
+    )
+    upsert_ignore(
+        conn,
+        schema.partner_territories,
+        [{"partner_id": r.id, "territory_id": t} for r in rows for t in territories],
+    )

@@ -106,8 +106,25 @@ def seed(engine: Engine) -> None:
                  "opening": "tue,thu 14:00-17:00"},
                 {"id": "mobilite", "name": "Mobilité 47", "topic_id": "mobility",
                  "phone": "05 53 00 00 02", "hours": "sur rendez-vous", "opening": "garbage"},
+                {"id": "fumel-logement", "name": "Logement Fumélois", "topic_id": "housing",
+                 "phone": "05 53 00 00 09", "hours": "tous les jours",
+                 "opening": "mon-sun 00:00-24:00"},
             ],
         )  # fmt: skip
+        serves = [
+            ("habitat", "housing", "agenais"),
+            ("habitat-bis", "housing", "agenais"),
+            ("creation", "business", "agenais"),
+            ("mobilite", "mobility", "agenais"),
+            ("fumel-logement", "housing", "fumelois"),  # another territory's partner
+        ]
+        conn.execute(
+            insert(schema.partner_topics), [{"partner_id": p, "topic_id": t} for p, t, _ in serves]
+        )
+        conn.execute(
+            insert(schema.partner_territories),
+            [{"partner_id": p, "territory_id": x} for p, _, x in serves],
+        )
 
 
 def test_the_catalog_says_who_is_open_at_the_time_asked(engine: Engine) -> None:
@@ -119,17 +136,52 @@ def test_the_catalog_says_who_is_open_at_the_time_asked(engine: Engine) -> None:
     assert monday.site == "Mairie de Laplume"
     assert [t.id for t in monday.topics] == ["business", "housing", "mobility"]  # French order
     topics = {t.id: t for t in monday.topics}
-    assert not topics["business"].available_now  # nobody available: Tue/Thu afternoons only
-    assert topics["housing"].available_now
+    assert not topics["business"].open_now  # closed: Tue/Thu afternoons only
+    assert topics["housing"].open_now
+    assert not any(t.available_now for t in monday.topics)  # no adviser signed in
+    # only this territory's partners: Logement Fumélois, open all day, is not listed
     assert {p.id: p.open_now for p in topics["housing"].partners} == {
         "habitat": False,
         "habitat-bis": True,
     }
     assert topics["housing"].partners[0].phone == "05 53 00 00 01"
     assert topics["housing"].partners[0].hours == "lundi–vendredi 9 h–12 h"
-    assert not topics["mobility"].available_now  # an unreadable schedule counts as closed
-    assert {t.id: t.available_now for t in tuesday.topics}["business"]
-    assert not any(t.available_now for t in saturday.topics)
+    assert not topics["mobility"].open_now  # an unreadable schedule counts as closed
+    assert {t.id: t.open_now for t in tuesday.topics}["business"]
+    assert not any(t.open_now for t in saturday.topics)
+
+
+def test_available_now_means_an_adviser_of_a_partner_of_this_territory_is_free(
+    engine: Engine,
+) -> None:
+    seed(engine)
+    with engine.connect() as conn:
+        free_here = build_catalog(
+            conn, "k-laplume", SATURDAY_10.timestamp(), free={("creation", "business")}
+        )
+        free_elsewhere = build_catalog(
+            conn, "k-laplume", SATURDAY_10.timestamp(), free={("fumel-logement", "housing")}
+        )
+    topics = {t.id: t for t in free_here.topics}
+    # signed in and free on a Saturday, outside the partner's hours: available all the same
+    assert topics["business"].available_now and not topics["business"].open_now
+    assert not topics["housing"].available_now
+    # a free adviser of another territory's partner does not make it available here
+    assert not any(t.available_now for t in free_elsewhere.topics)
+
+
+def test_a_kiosk_of_another_territory_lists_its_own_partners_only(engine: Engine) -> None:
+    seed(engine)
+    with engine.begin() as conn:
+        add_kiosk(conn, "k-fumel", site="Mairie de Fumel", territory="Fumélois")
+        add_kiosk(conn, "k-nowhere", site="Mairie", territory="Atlantide")
+    with engine.connect() as conn:
+        fumel = build_catalog(conn, "k-fumel", MONDAY_10.timestamp())
+        nowhere = build_catalog(conn, "k-nowhere", MONDAY_10.timestamp())
+    assert [t.id for t in fumel.topics] == ["housing"]
+    assert [p.id for p in fumel.topics[0].partners] == ["fumel-logement"]
+    assert fumel.communes[:3] == ["Agen", "Cuzorn", "Fumel"]
+    assert nowhere.topics == []  # a territory nobody knows: no partner to offer
 
 
 def test_communes_of_the_kiosk_territory_come_first_once_each(engine: Engine) -> None:

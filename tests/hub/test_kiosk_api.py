@@ -18,7 +18,7 @@ from hub.config import KioskApiConfig
 from hub.protocol.kiosk_api import KIOSK_API_PREFIX, MAX_BODY_BYTES, Catalog, IdentifyResult
 from hub.seekers import add_seeker
 from hub.store import schema
-from tests.hub.helpers import Staff
+from tests.hub.helpers import Staff, serve_everywhere
 
 CATALOG = f"{KIOSK_API_PREFIX}/catalog"
 IDENTIFY = f"{KIOSK_API_PREFIX}/identify"
@@ -84,6 +84,7 @@ def kiosks(app: FastAPI, engine: Engine) -> Kiosks:
                  "opening": "tue,thu 14:00-17:00"},
             ],
         )  # fmt: skip
+        serve_everywhere(conn)
     return Kiosks(
         {"Authorization": f"Bearer {laplume.token}"},
         {"Authorization": f"Bearer {agen.token}"},
@@ -272,11 +273,12 @@ def test_the_catalog_for_a_kiosk_at_the_hubs_time(client: TestClient, kiosks: Ki
     monday = Catalog.model_validate(client.get(CATALOG, headers=kiosks.laplume).json())
     assert monday.site == "Mairie de Laplume"
     assert monday.communes == ["Agen", "Layrac"]
-    assert {t.id: t.available_now for t in monday.topics} == {"business": False, "housing": True}
+    assert {t.id: t.open_now for t in monday.topics} == {"business": False, "housing": True}
+    assert not any(t.available_now for t in monday.topics)  # no adviser signed in
     kiosks.clock.now = TUESDAY_16
     tuesday = Catalog.model_validate(client.get(CATALOG, headers=kiosks.agen).json())
     assert tuesday.site == "Mairie d'Agen"
-    assert {t.id: t.available_now for t in tuesday.topics} == {"business": True, "housing": True}
+    assert {t.id: t.open_now for t in tuesday.topics} == {"business": True, "housing": True}
 
 
 def _request(**fields: object) -> dict[str, object]:

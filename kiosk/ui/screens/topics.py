@@ -92,7 +92,12 @@ def _topic_grid(ctx: Context, offered: list[TopicInfo]) -> GridLayout:
                 height=50,
             )
         )
-        state = t("An adviser is free now") if topic.available_now else t("Nobody free now")
+        if topic.available_now:
+            state = t("An adviser is free now")
+        elif topic.open_now:  # the call waits for the first adviser free
+            state = t("Open. Every adviser is busy.")
+        else:
+            state = t("Nobody free now")
         tile.add_widget(
             Label(
                 text=state,

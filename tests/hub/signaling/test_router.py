@@ -214,3 +214,37 @@ def test_switching_off_withdraws_the_rings_and_a_failed_hang_up_is_a_failed_call
     world.router.kiosk_message("k-one", CallHangUp(call_id="call-00000001", reason="failed"))
     assert a1.of(CallEnded)[-1].reason == EndReason.FAILED
     assert world.records[-1].outcome == CallOutcome.FAILED
+
+
+def test_a_call_rings_only_the_advisers_of_partners_serving_the_kiosks_territory() -> None:
+    world = World()
+    agenais, fumelois = Sock(), Sock()
+    world.router.connect_kiosk("k-laplume", "Mairie de Laplume", agenais, "agenais")
+    world.router.connect_kiosk("k-fumel", "Mairie de Fumel", fumelois, "fumelois")
+    here, there = Sock(), Sock()
+    for user_id, sock, partner, territories in (
+        (1, here, "habitat-47", ("agenais",)),
+        (2, there, "habitat-fumel", ("fumelois",)),
+    ):
+        profile = AdviserProfile(
+            user_id, f"A{user_id}", partner, partner, ("housing",), territories
+        )
+        world.router.connect_adviser(profile, sock)
+        world.router.adviser_message(user_id, SetAvailability(available=True))
+    assert world.router.free_pairs() == {("habitat-47", "housing"), ("habitat-fumel", "housing")}
+    world.request("call-00000001", kiosk_id="k-laplume")
+    assert [m.call_id for m in here.of(CallRinging)] == ["call-00000001"]
+    assert there.of(CallRinging) == []  # another territory's adviser never hears it
+    world.router.adviser_message(1, CallAccept(call_id="call-00000001"))
+    assert world.router.free_pairs() == {("habitat-fumel", "housing")}  # in a call: not free
+    # the Agenais adviser is busy: a second Agenais call finds nobody, even with Fumel free
+    other = Sock()
+    world.router.connect_kiosk("k-agen", "Mairie d'Agen", other, "agenais")
+    world.request("call-00000002", kiosk_id="k-agen")
+    assert other.of(CallEnded)[-1].reason == EndReason.UNAVAILABLE
+    assert there.of(CallRinging) == []
+    # when the Agenais adviser hangs up and a Fumel call waits, it rings Fumel's adviser only
+    world.request("call-00000003", kiosk_id="k-fumel")
+    assert [m.call_id for m in there.of(CallRinging)] == ["call-00000003"]
+    world.router.adviser_message(1, CallHangUp(call_id="call-00000001"))
+    assert [m.call_id for m in here.of(CallRinging)] == ["call-00000001"]
