@@ -246,7 +246,7 @@ def cmd_topic_add(args: argparse.Namespace) -> int:
 
     engine = _engine(_config(args.config))
     with engine.begin() as conn:
-        add_topic(conn, args.topic_id, args.fr, args.en, args.pictogram)
+        add_topic(conn, args.topic_id, args.fr, args.en, args.pictogram, args.max_wait)
     print(f"topic {args.topic_id}: {args.fr} / {args.en}", file=sys.stderr)
     return 0
 
@@ -437,6 +437,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fr", required=True, help="French label, e.g. Logement")
     p.add_argument("--en", required=True, help="English label, e.g. Housing")
     p.add_argument("--pictogram", default="", help="e.g. house (kiosk/ui/theme.py)")
+    p.add_argument(
+        "--max-wait",
+        type=int,
+        default=None,
+        help="seconds a call may wait in line when every adviser is busy "
+        "(default: the hub's [calls] queue_wait_s)",
+    )
     p.set_defaults(func=cmd_topic_add)
     p = with_config(topic.add_parser("list", help="list the topics"))
     p.set_defaults(func=cmd_topic_list)

@@ -141,7 +141,11 @@ class CallsConfig(_Section):
 
     # Seconds a call rings before it is missed (the kiosk then offers a call-back).
     ring_timeout_s: Annotated[float, Field(gt=0, le=600)] = 45
-    # Calls ringing at once for one topic; one more is answered `unavailable`.
+    # Seconds a call waits in line when every adviser serving it is busy (a topic may
+    # set its own: gaia-hub topic add --max-wait); then it is missed.
+    queue_wait_s: Annotated[float, Field(gt=0, le=7200)] = 600
+    # Calls waiting at once in one line (a topic in a territory); one more is
+    # answered `unavailable`.
     max_waiting_per_topic: Annotated[int, Field(ge=1, le=1000)] = 20
     # Quality samples kept per call for the record's summary (one every 5 s per side).
     max_quality_samples: Annotated[int, Field(ge=1, le=100_000)] = 2000

@@ -126,21 +126,25 @@ def add_topic(
     label_fr: str,
     label_en: str,
     pictogram: str = "",
+    max_wait_s: int | None = None,
     actor: str = "cli",
 ) -> None:
-    """Create a topic, or replace its labels and pictogram (the same id)."""
+    """Create a topic, or replace its labels, pictogram and wait limit (the same id)."""
     topic_id = _check_id("topic", topic_id)
-    values = {
+    if max_wait_s is not None and not 30 <= max_wait_s <= 7200:
+        raise PartnerError("a topic's wait limit is 30 to 7200 seconds")
+    values: dict[str, object] = {
         "label_fr": _check_text("the French label", label_fr, MAX_NAME, required=True),
         "label_en": _check_text("the English label", label_en, MAX_NAME, required=True),
         "pictogram": _check_text("the pictogram", pictogram, 40),
+        "max_wait_s": max_wait_s,
     }
     t = schema.topics.c
     if conn.execute(select(t.id).where(t.id == topic_id)).first() is None:
         conn.execute(insert(schema.topics).values(id=topic_id, **values))
     else:
         conn.execute(update(schema.topics).where(t.id == topic_id).values(**values))
-    audit(conn, actor, "topic.set", topic_id, values["label_fr"])
+    audit(conn, actor, "topic.set", topic_id, str(values["label_fr"]))
 
 
 # -- partners ------------------------------------------------------------------------------

@@ -144,6 +144,7 @@ class ContactReason(StrEnum):
     NO_ANSWER = "no-answer"  # nobody answered the call in time
     UNAVAILABLE = "unavailable"  # nobody was available for this topic
     OFFLINE = "offline"  # the kiosk could not reach the hub; sent later from its outbox
+    LONG_WAIT = "long-wait"  # waiting in line, the person chose to be called back instead
 
 
 class ContactRequest(_Body):

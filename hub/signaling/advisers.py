@@ -149,6 +149,13 @@ def topic_label(conn: Connection, topic_id: str) -> str | None:
     return label
 
 
+def topic_wait_limit(conn: Connection, topic_id: str) -> float | None:
+    """The topic's own limit in line, in seconds (None: the hub's [calls] queue_wait_s)."""
+    t = schema.topics.c
+    limit = conn.execute(select(t.max_wait_s).where(t.id == topic_id)).scalar()
+    return float(limit) if limit is not None else None
+
+
 def kiosk_territory(conn: Connection, kiosk_id: str) -> str | None:
     """The id of the kiosk's territory, or None when it names no known territory."""
     from hub.partners import territory_of

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -157,8 +157,13 @@ class RouterSettings:
     """The router's knobs (from [calls])."""
 
     ring_timeout_s: float = 45
+    """How long a call rings the free advisers before it is missed."""
+    queue_wait_s: float = 600
+    """How long a call waits in line when every adviser is busy (a topic may set its own)."""
     max_waiting_per_topic: int = 20
     max_quality_samples: int = 2000
+    handle_times_kept: int = 20
+    """Recent handle times kept per queue (topic, territory) for the wait estimate."""
 
 
 class CallRouter:
@@ -182,6 +187,7 @@ class CallRouter:
         self._advisers: dict[int, _Adviser] = {}
         self._calls: dict[str, _Call] = {}
         self._ended: OrderedDict[str, str] = OrderedDict()  # call id -> kiosk id
+        self._handle_times: dict[tuple[str, str | None], deque[float]] = {}
 
     # -- inspection (metrics, tests) -------------------------------------------------
 
@@ -249,17 +255,24 @@ class CallRouter:
         if call is not None:
             self._end(call, EndReason.KIOSK_LEFT, notify_kiosk=False)
 
-    def kiosk_message(self, kiosk_id: str, message: _Msg, topic_label: str | None = None) -> None:
+    def kiosk_message(
+        self,
+        kiosk_id: str,
+        message: _Msg,
+        topic_label: str | None = None,
+        wait_limit_s: float | None = None,
+    ) -> None:
         """A message from a kiosk's socket (parsed with KIOSK_TO_HUB).
 
         `topic_label` is the requested topic's label for a CallRequest (None when
-        the topic is unknown: the call is then unavailable).
+        the topic is unknown: the call is then unavailable); `wait_limit_s` the
+        topic's own limit in line (None: `queue_wait_s`).
         """
         kiosk = self._kiosks.get(kiosk_id)
         if kiosk is None:
             return
         if isinstance(message, CallRequest):
-            self._request(kiosk, message, topic_label)
+            self._request(kiosk, message, topic_label, wait_limit_s)
             return
         call_id: str = getattr(message, "call_id", "")
         call = self._calls.get(call_id)
@@ -282,7 +295,16 @@ class CallRouter:
         elif isinstance(message, CallQualityReport):
             self._sample(call, message.sample)
 
-    def _request(self, kiosk: _Kiosk, message: CallRequest, topic_label: str | None) -> None:
+    def _request(
+        self,
+        kiosk: _Kiosk,
+        message: CallRequest,
+        topic_label: str | None,
+        wait_limit_s: float | None = None,
+    ) -> None:
+        """Ring the free advisers serving the call; with every one of them busy, the call
+        waits in line (its queue: the topic in the kiosk's territory); with nobody signed
+        in for it, it is unavailable at once."""
         existing = self._calls.get(message.call_id)
         if existing is not None and existing.kiosk_id == kiosk.kiosk_id:
             if existing.phase is Phase.RINGING:  # a replay: say again where it stands
@@ -306,15 +328,14 @@ class CallRouter:
             territory=kiosk.territory,
             audio_only=message.audio_only,
         )
-        free = [
+        working = [
             a
             for a in self._advisers.values()
-            if a.free and _serves(a, call) and topic_label is not None
+            if (a.available or a.call_id is not None) and _serves(a, call)
         ]
-        waiting = sum(
-            1 for c in self._calls.values() if c.topic == call.topic and c.phase is Phase.RINGING
-        )
-        if not free or waiting >= self.settings.max_waiting_per_topic:
+        free = [a for a in working if a.free]
+        waiting = sum(1 for c in self._calls.values() if _same_queue(c, call))
+        if topic_label is None or not working or waiting >= self.settings.max_waiting_per_topic:
             self._record(call, outcome=CallOutcome.UNAVAILABLE, reason=EndReason.UNAVAILABLE)
             self._remember_ended(call)
             kiosk.endpoint.send(CallEnded(call_id=call.id, reason=EndReason.UNAVAILABLE))
@@ -323,17 +344,53 @@ class CallRouter:
         kiosk.call_id = call.id
         for adviser in free:
             self._ring(call, adviser, update_kiosk=False)
-        call.timer = self._call_later(self.settings.ring_timeout_s, lambda: self._timeout(call.id))
+        if free:
+            limit = self.settings.ring_timeout_s
+        else:  # everyone busy: in line until one is free, up to the topic's limit
+            limit = wait_limit_s if wait_limit_s is not None else self.settings.queue_wait_s
+        call.timer = self._call_later(limit, lambda: self._timeout(call.id))
         kiosk.endpoint.send(self._queued(call))
         self._record(call)
 
-    def _queued(self, call: _Call) -> CallQueued:
-        line = sorted(
-            (c for c in self._calls.values() if c.topic == call.topic and c.phase is Phase.RINGING),
+    def _line(self, call: _Call) -> list[_Call]:
+        """The calls waiting in `call`'s queue, first come first."""
+        return sorted(
+            (c for c in self._calls.values() if _same_queue(c, call)),
             key=lambda c: (c.requested_at, c.id),
         )
+
+    def _queued(self, call: _Call) -> CallQueued:
+        line = self._line(call)
         position = next((i for i, c in enumerate(line, 1) if c is call), len(line) or 1)
-        return CallQueued(call_id=call.id, position=position, ringing=len(call.ringing))
+        return CallQueued(
+            call_id=call.id,
+            position=position,
+            eta_s=self._estimate(call, position),
+            ringing=len(call.ringing),
+        )
+
+    def _estimate(self, call: _Call, position: int) -> float | None:
+        """Seconds until an adviser answers, from the queue's recent handle times
+        (docs/operations.md, "The queue"); None without any history yet."""
+        times = self._handle_times.get((call.topic, call.territory))
+        if not times:
+            return None
+        if call.ringing:
+            return 0.0
+        advisers = sum(
+            1
+            for a in self._advisers.values()
+            if (a.available or a.call_id is not None) and _serves(a, call)
+        )
+        mean = sum(times) / len(times)
+        return round(position * mean / max(1, advisers), 1)
+
+    def _tell_queue(self, like: _Call) -> None:
+        """Send every call still waiting in `like`'s queue its new place and estimate."""
+        for waiting in self._line(like):
+            kiosk = self._kiosks.get(waiting.kiosk_id)
+            if kiosk is not None:
+                kiosk.endpoint.send(self._queued(waiting))
 
     def _timeout(self, call_id: str) -> None:
         call = self._calls.get(call_id)
@@ -441,6 +498,7 @@ class CallRouter:
             other.ringing.discard(call.id)
             other.endpoint.send(CallWithdrawn(call_id=call.id, reason="taken"))
         self._stop_ringing(adviser, withdraw="taken")  # one call at a time
+        self._tell_queue(call)  # everyone behind moves up
         servers = self._ice(call.id)
         adviser.endpoint.send(CallAssigned(call_id=call.id, ice_servers=servers))
         self._kiosks[call.kiosk_id].endpoint.send(
@@ -553,6 +611,13 @@ class CallRouter:
         if kiosk is not None and notify_kiosk:
             kiosk.endpoint.send(ended)
         self._record(call, outcome=_outcome(call, reason), reason=reason)
+        if call.answered_at is not None:
+            times = self._handle_times.setdefault(
+                (call.topic, call.territory), deque(maxlen=self.settings.handle_times_kept)
+            )
+            times.append(max(0.0, self._clock() - call.answered_at))
+        elif call.phase is Phase.RINGING:
+            self._tell_queue(call)  # a call gone from the line: those behind move up
         if adviser is not None and notify_adviser:
             self._ring_waiting(adviser)  # free again: ring for calls still waiting
 
@@ -587,6 +652,15 @@ class CallRouter:
         """End every call (the hub is stopping): both sides hear `failed`."""
         for call in list(self._calls.values()):
             self._end(call, EndReason.FAILED, notify_adviser=True)
+
+
+def _same_queue(other: _Call, call: _Call) -> bool:
+    """Both calls wait in one line: the same topic, the same territory, not answered."""
+    return (
+        other.phase is Phase.RINGING
+        and other.topic == call.topic
+        and other.territory == call.territory
+    )
 
 
 def _serves(adviser: _Adviser, call: _Call) -> bool:

@@ -98,6 +98,7 @@ def router_settings(config: HubConfig) -> RouterSettings:
     calls = config.calls
     return RouterSettings(
         ring_timeout_s=calls.ring_timeout_s,
+        queue_wait_s=calls.queue_wait_s,
         max_waiting_per_topic=calls.max_waiting_per_topic,
         max_quality_samples=calls.max_quality_samples,
     )

@@ -55,6 +55,7 @@ from hub.signaling.advisers import (
     kiosk_site,
     kiosk_territory,
     topic_label,
+    topic_wait_limit,
 )
 from hub.signaling.service import Signaling
 
@@ -186,9 +187,9 @@ def _kiosk_lookup(services: Services, token: str) -> tuple[str, str, str | None]
         return kiosk_id, kiosk_site(db, kiosk_id), kiosk_territory(db, kiosk_id)
 
 
-def _topic_label(services: Services, topic: str) -> str | None:
+def _topic_label(services: Services, topic: str) -> tuple[str | None, float | None]:
     with services.engine.connect() as db:
-        return topic_label(db, topic)
+        return topic_label(db, topic), topic_wait_limit(db, topic)
 
 
 @router.websocket(KIOSK_WS_PATH)
@@ -214,7 +215,7 @@ async def kiosk_socket(websocket: WebSocket) -> None:
     log.info("kiosk %s: signaling connected", kiosk_id)
 
     async def handle(message: Any) -> None:
-        label = None
+        label, limit = None, None
         if isinstance(message, CallRequest):
             wait = services.spend(kiosk_id, Budget.CALLS)
             if wait:  # refused before the router: no ring, no call record
@@ -227,8 +228,8 @@ async def kiosk_socket(websocket: WebSocket) -> None:
                     )
                 )
                 return
-            label = await run_in_threadpool(_topic_label, services, message.topic)
-        router_.kiosk_message(kiosk_id, message, topic_label=label)
+            label, limit = await run_in_threadpool(_topic_label, services, message.topic)
+        router_.kiosk_message(kiosk_id, message, topic_label=label, wait_limit_s=limit)
 
     try:
         await _read(websocket, conn, KIOSK_TO_HUB, handle)

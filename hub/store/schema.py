@@ -192,6 +192,8 @@ topics = Table(
     Column("label_fr", String(120), nullable=False),
     Column("label_en", String(120), nullable=False),
     Column("pictogram", String(40), nullable=False, server_default=""),
+    # Seconds a call on this topic may wait in line; null: the hub's [calls] queue_wait_s.
+    Column("max_wait_s", Integer),
 )
 
 partners = Table(

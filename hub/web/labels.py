@@ -74,6 +74,7 @@ REQUEST_REASONS = {
     "no-answer": "Personne n'a répondu",
     "unavailable": "Aucun conseiller disponible",
     "offline": "Borne hors ligne",
+    "long-wait": "Rappel préféré à l'attente",
 }
 """Why a contact request was made (hub.protocol.kiosk_api.ContactReason)."""
 

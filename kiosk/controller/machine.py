@@ -473,18 +473,24 @@ class Controller:
 
     @action
     def request_contact(self, kind: str) -> None:
-        """NO_ANSWER or OFFLINE: ask for a call-back or an appointment (asks what is missing)."""
+        """NO_ANSWER or OFFLINE: ask for a call-back or an appointment (asks what is missing).
+        WAITING: be called back instead of waiting in line (the call is withdrawn; Back on
+        the phone step returns to the topics)."""
         s = self._core.session
         if s is None or s.busy or kind not in (ContactKind.CALLBACK, ContactKind.APPOINTMENT):
             return
-        if self._core.screen is Screen.NO_ANSWER:
+        origin = self._core.screen
+        if origin is Screen.NO_ANSWER:
             unavailable = s.no_answer_reason == CallEndReason.UNAVAILABLE.value
             reason = ContactReason.UNAVAILABLE if unavailable else ContactReason.NO_ANSWER
-        elif self._core.screen is Screen.OFFLINE:
+        elif origin is Screen.OFFLINE:
             reason = ContactReason.OFFLINE
+        elif origin is Screen.WAITING:
+            self._calls.cancel_wait(s)  # out of the line: on TOPICS now
+            origin, reason = Screen.TOPICS, ContactReason.LONG_WAIT
         else:
             return
-        s.contact_kind, s.contact_origin, s.contact_reason = kind, self._core.screen, reason.value
+        s.contact_kind, s.contact_origin, s.contact_reason = kind, origin, reason.value
         self._contacts.continue_contact(s)
 
     @action

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,10 @@ evaluate_every_s = 0.5
         return result.stdout.decode().strip()
 
     def register(self, kiosk_id: str, site: str = "Mairie", territory: str = "Agenais") -> str:
-        """`gaia-hub kiosk add`; gives the kiosk its MQTT user on the test broker."""
+        """`gaia-hub kiosk add` (its territory added first, as the README's set-up does);
+        gives the kiosk its MQTT user on the test broker."""
+        slug = unicodedata.normalize("NFKD", territory).encode("ascii", "ignore").decode()
+        self.cli("territory", "add", slug.lower().replace(" ", "-"), "--name", territory)
         token = self.cli("kiosk", "add", kiosk_id, "--site", site, "--territory", territory)
         self.broker.add_kiosk(kiosk_id, token)
         return token

@@ -39,7 +39,8 @@ def test_an_empty_hub_gets_a_real_catalogue_from_the_cli(
         ("territory", "add", "agenais", "--name", "Agenais", "--communes", "Agen, Laplume,Layrac"),
         ("territory", "add", "fumelois", "--name", "Fumélois", "--communes-file", str(communes)),
         ("topic", "add", "housing", "--fr", "Logement", "--en", "Housing", "--pictogram", "house"),
-        ("topic", "add", "mobility", "--fr", "Mobilité", "--en", "Getting around"),
+        ("topic", "add", "mobility", "--fr", "Mobilité", "--en", "Getting around",
+         "--max-wait", "300"),
         ("partner", "add", "habitat-47", "--name", "Maison de l'Habitat 47",
          "--topics", "housing,mobility", "--territories", "agenais", "--phone", "05 53 00 00 01",
          "--hours", "lundi–vendredi 9 h–17 h", "--opening", "mon-fri 09:00-17:00",
@@ -69,6 +70,8 @@ def test_an_empty_hub_gets_a_real_catalogue_from_the_cli(
     ]
     assert _run(hub_toml, "topic", "list") == 0
     assert capsys.readouterr().out.startswith("housing\tLogement\tHousing\thouse\n")
+    assert _run(hub_toml, "topic", "add", "x", "--fr", "X", "--en", "X", "--max-wait", "5") == 2
+    assert "wait limit is 30 to 7200 seconds" in capsys.readouterr().err
 
     engine = connect(f"sqlite:///{hub_toml.parent / 'state' / 'hub.db'}")
     with engine.connect() as conn:
@@ -76,6 +79,8 @@ def test_an_empty_hub_gets_a_real_catalogue_from_the_cli(
         [listing] = list_advisers(conn)
         profile = adviser_profile(conn, listing.profile.user_id)
         actions = set(conn.execute(select(schema.audit.c.action)).scalars())
+        t = schema.topics.c
+        limits = {r.id: r.max_wait_s for r in conn.execute(select(t.id, t.max_wait_s))}
     engine.dispose()
     # the kiosk in the Agenais lists the Agenais partner only, on both its topics
     assert [(t.id, [p.id for p in t.partners]) for t in catalog.topics] == [
@@ -84,6 +89,7 @@ def test_an_empty_hub_gets_a_real_catalogue_from_the_cli(
     ]
     assert catalog.communes[:3] == ["Agen", "Laplume", "Layrac"]
     assert profile is not None and profile.territories == ("agenais",)
+    assert limits == {"housing": None, "mobility": 300}  # its own limit in line
     assert {"territory.set", "topic.set", "partner.set", "adviser.profile"} <= actions
 
 

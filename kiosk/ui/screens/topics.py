@@ -131,6 +131,14 @@ def waiting(ctx: Context) -> Built:
         action_row(
             ctx,
             button(
+                "callback",
+                t("Be called back instead"),
+                lambda: c.request_contact("callback"),
+                ctx.theme,
+                pictogram="callback",
+                style="secondary",
+            ),
+            button(
                 "cancel",
                 t("Cancel"),
                 c.cancel_wait,

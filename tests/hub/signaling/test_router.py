@@ -237,14 +237,72 @@ def test_a_call_rings_only_the_advisers_of_partners_serving_the_kiosks_territory
     assert there.of(CallRinging) == []  # another territory's adviser never hears it
     world.router.adviser_message(1, CallAccept(call_id="call-00000001"))
     assert world.router.free_pairs() == {("habitat-fumel", "housing")}  # in a call: not free
-    # the Agenais adviser is busy: a second Agenais call finds nobody, even with Fumel free
+    # the Agenais adviser is busy: a second Agenais call waits for them, Fumel's never rings
     other = Sock()
     world.router.connect_kiosk("k-agen", "Mairie d'Agen", other, "agenais")
     world.request("call-00000002", kiosk_id="k-agen")
-    assert other.of(CallEnded)[-1].reason == EndReason.UNAVAILABLE
+    assert other.of(CallQueued)[-1].position == 1 and other.of(CallEnded) == []
     assert there.of(CallRinging) == []
-    # when the Agenais adviser hangs up and a Fumel call waits, it rings Fumel's adviser only
+    # a Fumel call rings Fumel's adviser at once (another line)
     world.request("call-00000003", kiosk_id="k-fumel")
     assert [m.call_id for m in there.of(CallRinging)] == ["call-00000003"]
+    # the Agenais adviser hangs up: free again, they ring for the Agenais call waiting
     world.router.adviser_message(1, CallHangUp(call_id="call-00000001"))
-    assert [m.call_id for m in here.of(CallRinging)] == ["call-00000001"]
+    assert [m.call_id for m in here.of(CallRinging)] == ["call-00000001", "call-00000002"]
+
+
+def test_with_every_adviser_busy_calls_wait_in_line_and_move_up() -> None:
+    world = World(ring_timeout_s=45, queue_wait_s=900)
+    kiosks = {k: world.kiosk(k) for k in ("k-1", "k-2", "k-3", "k-4")}
+    a1 = world.adviser(1, ("housing",))
+    world.request("call-00000001", kiosk_id="k-1")
+    world.router.adviser_message(1, CallAccept(call_id="call-00000001"))
+    world.now += 300  # a five-minute call: the line's first handle time
+    world.router.adviser_message(1, CallHangUp(call_id="call-00000001"))
+    world.request("call-00000002", kiosk_id="k-2")
+    world.router.adviser_message(1, CallAccept(call_id="call-00000002"))
+    world.request("call-00000003", kiosk_id="k-3")  # the adviser is busy: in line
+    world.request("call-00000004", kiosk_id="k-4")
+    third, fourth = kiosks["k-3"].of(CallQueued)[-1], kiosks["k-4"].of(CallQueued)[-1]
+    assert (third.position, third.ringing, third.eta_s) == (1, 0, 300.0)
+    assert (fourth.position, fourth.eta_s) == (2, 600.0)  # two calls of ~5 min ahead
+    assert world.timers[-1].delay == 900  # in line: the queue's limit, not 45 s of ringing
+    # the third gives up: the fourth moves up at once
+    world.router.kiosk_message("k-3", CallHangUp(call_id="call-00000003"))
+    assert kiosks["k-4"].of(CallQueued)[-1].position == 1
+    # the adviser hangs up: the fourth rings them
+    world.now += 100
+    world.router.adviser_message(1, CallHangUp(call_id="call-00000002"))
+    assert a1.of(CallRinging)[-1].call_id == "call-00000004"
+    assert kiosks["k-4"].of(CallQueued)[-1].ringing == 1
+
+
+def test_with_nobody_signed_in_or_everyone_on_a_break_the_call_is_unavailable_at_once() -> None:
+    world = World()
+    kiosk = world.kiosk()
+    world.request("call-00000001")
+    assert kiosk.of(CallEnded)[-1].reason == EndReason.UNAVAILABLE
+    world.adviser(1, ("housing",), available=False)  # signed in, switched off: on a break
+    world.request("call-00000002")
+    assert kiosk.of(CallEnded)[-1].reason == EndReason.UNAVAILABLE
+    world.adviser(2, ("mobility",))  # free, another topic
+    world.request("call-00000003")
+    assert kiosk.of(CallEnded)[-1].reason == EndReason.UNAVAILABLE
+    assert world.router.active_calls() == 0
+
+
+def test_a_topic_may_set_its_own_wait_limit_and_a_long_wait_ends_as_missed() -> None:
+    world = World(queue_wait_s=900)
+    kiosk = world.kiosk()
+    world.adviser(1, ("housing",))
+    world.router.kiosk_message("k-one", CallRequest(call_id="call-00000001", topic="housing"),
+                               topic_label="Logement")  # fmt: skip
+    world.router.adviser_message(1, CallAccept(call_id="call-00000001"))
+    other = world.kiosk("k-two")
+    world.router.kiosk_message("k-two", CallRequest(call_id="call-00000002", topic="housing"),
+                               topic_label="Logement", wait_limit_s=120)  # fmt: skip
+    assert world.timers[-1].delay == 120
+    world.now += 120
+    world.timers[-1].callback()
+    assert other.of(CallEnded)[-1].reason == EndReason.MISSED
+    assert kiosk.of(CallEnded) == []

@@ -189,3 +189,32 @@ async def test_no_answer_back_offers_another_topic(kiosk: Harness) -> None:
     kiosk.controller.choose_topic("mobility")
     kiosk.controller.back()
     assert kiosk.view.screen is Screen.TOPICS
+
+
+async def test_waiting_in_line_the_person_can_be_called_back_instead(kiosk: Harness) -> None:
+    await identify(kiosk)  # Odette: the hub has her number
+    c = kiosk.controller
+    c.choose_topic("housing")
+    await wait_for(lambda: bool(kiosk.calls.calls))
+    kiosk.calls.last.push("queued", position=3, eta_s=600.0)
+    assert kiosk.view.position == 3
+    c.request_contact("callback")
+    await wait_for(lambda: kiosk.view.screen is Screen.REQUEST_SENT)
+    await wait_for(lambda: kiosk.calls.last.cancelled)  # out of the line
+    sent = kiosk.hub.sent[-1]
+    assert (sent.kind, sent.reason, sent.topic) == ("callback", "long-wait", "housing")
+
+
+async def test_a_first_visitor_leaving_the_line_gives_a_number_or_goes_back(
+    kiosk: Harness,
+) -> None:
+    first_visit(kiosk)
+    c = kiosk.controller
+    c.choose_topic("housing")
+    await wait_for(lambda: bool(kiosk.calls.calls))
+    c.request_contact("callback")
+    assert kiosk.view.screen is Screen.PHONE
+    c.back()  # changed their mind: back to the topics, the call already withdrawn
+    assert kiosk.view.screen is Screen.TOPICS
+    await wait_for(lambda: kiosk.calls.last.cancelled)
+    assert kiosk.hub.sent == []
