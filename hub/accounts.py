@@ -113,6 +113,43 @@ def add_api_token(conn: Connection, name: str, role: Role, actor: str = "cli") -
 
 
 @dataclass(frozen=True)
+class ApiToken:
+    """One API token as `gaia-hub token list` shows it (never the token itself)."""
+
+    id: int
+    name: str
+    role: str
+    created_at: float
+    revoked: bool
+
+
+def list_api_tokens(conn: Connection) -> list[ApiToken]:
+    """Every API token, oldest first."""
+    t = schema.api_tokens.c
+    rows = conn.execute(select(t.id, t.name, t.role, t.created_at, t.revoked).order_by(t.id))
+    return [ApiToken(r.id, r.name, r.role, r.created_at, bool(r.revoked)) for r in rows]
+
+
+def revoke_api_token(conn: Connection, which: str, actor: str = "cli") -> ApiToken:
+    """Revoke a token by its id or its name (a name two tokens share needs the id); it
+    stops working at once (every request looks its token up)."""
+    tokens = list_api_tokens(conn)
+    found = [x for x in tokens if str(x.id) == which.strip()] or [
+        x for x in tokens if x.name == which.strip() and not x.revoked
+    ]
+    if not found:
+        raise AccountError(f"no API token {which!r} (gaia-hub token list)")
+    if len(found) > 1:
+        ids = ", ".join(str(x.id) for x in found)
+        raise AccountError(f"several tokens are called {which!r}: give one id ({ids})")
+    token = found[0]
+    t = schema.api_tokens.c
+    conn.execute(update(schema.api_tokens).where(t.id == token.id).values(revoked=True))
+    audit(conn, actor, "token.revoke", token.name, f"id={token.id}")
+    return ApiToken(token.id, token.name, token.role, token.created_at, True)
+
+
+@dataclass(frozen=True)
 class KioskRegistration:
     """What `gaia-hub kiosk add` hands to the person enrolling a kiosk."""
 

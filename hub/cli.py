@@ -126,6 +126,33 @@ def cmd_token_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """Print the API tokens: id, name, role, created, state (never the tokens)."""
+    from datetime import UTC, datetime
+
+    from hub.accounts import list_api_tokens
+
+    engine = _engine(_config(args.config))
+    with engine.connect() as conn:
+        tokens = list_api_tokens(conn)
+    for t in tokens:
+        created = datetime.fromtimestamp(t.created_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        state = "revoked" if t.revoked else "active"
+        print(f"{t.id}\t{t.name}\t{t.role}\t{created}\t{state}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    """Revoke an API token by id or name: it stops working at once."""
+    from hub.accounts import revoke_api_token
+
+    engine = _engine(_config(args.config))
+    with engine.begin() as conn:
+        token = revoke_api_token(conn, args.token)
+    print(f"API token {token.id} ({token.name!r}) revoked", file=sys.stderr)
+    return 0
+
+
 def cmd_kiosk_add(args: argparse.Namespace) -> int:
     """Register a kiosk in a known territory; its token is printed once on standard output."""
     from hub.accounts import register_kiosk
@@ -391,6 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=roles)
     p.add_argument("--name", required=True)
     p.set_defaults(func=cmd_token_add)
+    p = with_config(token.add_parser("list", help="list the API tokens (never the tokens)"))
+    p.set_defaults(func=cmd_token_list)
+    p = with_config(token.add_parser("revoke", help="revoke an API token: it stops at once"))
+    p.add_argument("token", help="its id, or its name (gaia-hub token list)")
+    p.set_defaults(func=cmd_token_revoke)
 
     kiosk = sub.add_parser("kiosk", help="kiosks").add_subparsers(dest="action", required=True)
     p = with_config(kiosk.add_parser("add", help="register a kiosk and print its token"))

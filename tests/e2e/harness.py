@@ -78,6 +78,7 @@ evaluate_every_s = 0.5
         self.state_dir = state_dir or directory / "state"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = directory / "hub.log"
+        self._served = False  # started once: its URL is known, its port is kept
         self.cli("migrate")
         self._engine: Engine | None = None
 
@@ -118,24 +119,39 @@ evaluate_every_s = 0.5
         return self.cli("token", "add", "--role", "ops", "--name", "e2e")
 
     def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "hub", "serve", "--config", str(self.config)],
-                stdout=log,
-                stderr=log,
-                env=_env(),
-            )
+        """Serve the hub. On its first start, a port another process took since it was
+        picked (free_port closes it before uvicorn binds it) is replaced, up to twice."""
+        for attempt in range(3):
+            offset = self.log.stat().st_size if self.log.exists() else 0
+            with open(self.log, "ab") as log:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "hub", "serve", "--config", str(self.config)],
+                    stdout=log,
+                    stderr=log,
+                    env=_env(),
+                )
 
-        def up() -> bool:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise AssertionError(f"hub exited: {self.log.read_text()[-2000:]}")
+            def up() -> bool:
+                assert self.process is not None
+                if self.process.poll() is not None:
+                    raise AssertionError(f"hub exited: {self.log.read_text()[-2000:]}")
+                try:
+                    return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
             try:
-                return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(up, 20, 0.1)
+                wait_for(up, 20, 0.1)
+            except AssertionError:
+                taken = "address already in use" in self.log.read_text()[offset:]
+                if not taken or self._served or attempt == 2:
+                    raise
+                old, self.port = self.port, free_port()
+                text = self.config.read_text()
+                self.config.write_text(text.replace(f"port = {old}\n", f"port = {self.port}\n"))
+                continue
+            break
+        self._served = True
         wait_for(lambda: "connected to the broker" in self.log.read_text(), 10)
 
     def stop(self) -> None:

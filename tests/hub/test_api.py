@@ -226,3 +226,31 @@ def test_no_swagger_ui_from_a_cdn(api: TestClient) -> None:
     """The OpenAPI JSON is the documentation; no page loads scripts from elsewhere."""
     assert api.get("/api/docs").status_code == 404
     assert api.get("/api/openapi.json").status_code == 200
+
+
+def test_a_revoked_api_token_stops_at_once_and_is_listed_as_revoked(
+    app: FastAPI, engine: Engine
+) -> None:
+    from hub.accounts import AccountError, list_api_tokens, revoke_api_token
+
+    with engine.begin() as conn:
+        token = add_api_token(conn, "reporting", Role.OPS)
+        add_api_token(conn, "twin", Role.OPS)
+        add_api_token(conn, "twin", Role.OPS)
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as api:
+        assert api.get("/api/v1/kiosks").status_code == 200
+        with engine.begin() as conn:
+            revoked = revoke_api_token(conn, "reporting")
+        assert api.get("/api/v1/kiosks").status_code == 401  # no cache keeps it alive
+    with engine.begin() as conn:
+        with pytest.raises(AccountError, match="several tokens are called 'twin'"):
+            revoke_api_token(conn, "twin")
+        with pytest.raises(AccountError, match="no API token 'nope'"):
+            revoke_api_token(conn, "nope")
+        listed = {t.id: (t.name, t.revoked) for t in list_api_tokens(conn)}
+        actions = conn.execute(
+            select(schema.audit.c.action).where(schema.audit.c.action == "token.revoke")
+        ).all()
+    assert listed[revoked.id] == ("reporting", True)
+    assert sum(1 for name, gone in listed.values() if name == "twin" and not gone) == 2
+    assert len(actions) == 1

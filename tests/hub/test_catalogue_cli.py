@@ -124,3 +124,19 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(
         assert conn.execute(select(schema.kiosks.c.id)).all() == []
         assert conn.execute(select(schema.territories.c.id)).scalars().all() == ["agenais"]
     engine.dispose()
+
+
+def test_api_tokens_are_listed_without_their_secret_and_revoked(
+    hub_toml: Path, capsys: Capture
+) -> None:
+    assert _run(hub_toml, "token", "add", "--role", "ops", "--name", "reporting") == 0
+    secret = capsys.readouterr().out.strip()
+    assert _run(hub_toml, "token", "list") == 0
+    listed = capsys.readouterr().out
+    assert secret not in listed and listed.startswith("1\treporting\tops\t")
+    assert listed.rstrip().endswith("\tactive")
+    assert _run(hub_toml, "token", "revoke", "1") == 0
+    assert _run(hub_toml, "token", "list") == 0
+    assert capsys.readouterr().out.rstrip().endswith("\trevoked")
+    assert _run(hub_toml, "token", "revoke", "7") == 2
+    assert "no API token '7'" in capsys.readouterr().err
